@@ -63,9 +63,7 @@ class Settings(BaseSettings):
         """Fail fast, naming every setting this function needs but did not get."""
         missing = [n for n in names if not getattr(self, n)]
         if missing:
-            raise RuntimeError(
-                "missing settings: " + ", ".join(n.upper() for n in missing)
-            )
+            raise RuntimeError("missing settings: " + ", ".join(n.upper() for n in missing))
 
 
 @lru_cache(maxsize=1)

@@ -94,5 +94,5 @@ def can_move(current: PoStatus, new: PoStatus) -> bool:
     if new in (PoStatus.REJECTED, PoStatus.EXPIRED):
         return current in AWAITING_DECISION
     if new is PoStatus.SUPPLIER_REJECTED:
-        return PoStatus.SUBMITTED == current or current in AWAITING_DECISION
+        return current is PoStatus.SUBMITTED
     return _RANK[new] > _RANK[current]

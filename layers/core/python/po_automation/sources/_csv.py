@@ -141,9 +141,7 @@ class DateParser:
             try:
                 parsed = datetime.strptime(raw, self._fmt).date()  # noqa: DTZ007 - a date
             except ValueError:
-                raise BadRow(
-                    f"{column} is not a valid date ({self._shown}): {raw!r}"
-                ) from None
+                raise BadRow(f"{column} is not a valid date ({self._shown}): {raw!r}") from None
             if len(self._cache) < 100_000:
                 self._cache[raw] = parsed
         return parsed

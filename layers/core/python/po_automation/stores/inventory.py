@@ -40,8 +40,8 @@ class InventoryPicture:
     products: list[Product] = field(default_factory=list)
     suppliers: list[Supplier] = field(default_factory=list)
     stock: list[StockLot] = field(default_factory=list)
-    orders: list[CustomerOrderLine] = field(default_factory=list)
-    purchases: list[PurchaseHistoryLine] = field(default_factory=list)
+    order_lines: list[CustomerOrderLine] = field(default_factory=list)
+    purchase_history: list[PurchaseHistoryLine] = field(default_factory=list)
     last_prices: list[LastPricePaid] = field(default_factory=list)
 
 
@@ -76,7 +76,7 @@ class InventoryStore:
             by_sku[lot.sku]["STOCK"].append(
                 [str(lot.quantity), _d(lot.expiry_date), lot.lot, lot.location]
             )
-        for o in picture.orders:
+        for o in picture.order_lines:
             if o.order_date < cutoff and o.status is not CustomerOrderStatus.OPEN:
                 continue
             by_sku[o.sku]["ORDERS"].append(
@@ -90,7 +90,7 @@ class InventoryStore:
                     o.account,
                 ]
             )
-        for ph in picture.purchases:
+        for ph in picture.purchase_history:
             by_sku[ph.sku]["PURCHASES"].append(
                 [
                     ph.po_number,
@@ -199,7 +199,7 @@ class InventoryStore:
                 StockLot(sku, Decimal(q), _date(exp), lot, loc) for q, exp, lot, loc in rows
             )
         elif kind == "ORDERS":
-            picture.orders.extend(
+            picture.order_lines.extend(
                 CustomerOrderLine(
                     oid,
                     lid,
@@ -213,7 +213,7 @@ class InventoryStore:
                 for oid, lid, q, od, dd, st, acct in rows
             )
         elif kind == "PURCHASES":
-            picture.purchases.extend(
+            picture.purchase_history.extend(
                 PurchaseHistoryLine(
                     po, sup, sku, Decimal(q), Decimal(pr), _req_date(od), _req_date(pd), _date(dd)
                 )

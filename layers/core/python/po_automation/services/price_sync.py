@@ -1,0 +1,110 @@
+"""Supplier price sync: Cerve pricing and availability into the price cache.
+
+Only SKUs that may be reordered within the planning horizon are refreshed (see
+`domain.price_refresh`); each needs two calls (pricing, availability), made concurrently
+by a thread pool while the client's rate limiter keeps the pace under Cerve's limit. One
+SKU's failure is reported and retried next cycle, never fatal to the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any, Protocol
+
+from po_automation.domain.models import PriceBreak, SupplierOffer
+from po_automation.stores.price_cache import PriceCacheStore
+
+
+class PricingSource(Protocol):
+    def get_pricing(self, product_id: str) -> Any: ...
+    def get_availability(self, product_id: str) -> Any: ...
+
+
+@dataclass(slots=True)
+class PriceSyncReport:
+    requested: int = 0
+    refreshed: int = 0
+    offers: int = 0
+    skipped_not_reorderable: int = 0
+    unmapped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requested": self.requested,
+            "refreshed": self.refreshed,
+            "offers": self.offers,
+            "skipped_not_reorderable": self.skipped_not_reorderable,
+            "unmapped": list(self.unmapped),
+            "failed": dict(self.failed),
+        }
+
+
+def offers_from(sku: str, pricing: Any, availability: Any) -> list[SupplierOffer]:
+    """Join a product's supplier prices with their stock; no availability row means none."""
+    available: dict[str, Decimal] = {a.supplier_id: a.available_qty for a in availability.data}
+    return [
+        SupplierOffer(
+            sku=sku,
+            product_id=pricing.product_id,
+            supplier_id=p.supplier_id,
+            supplier_name=p.supplier_name,
+            currency=p.currency,
+            unit_price=p.unit_price,
+            pack_size=p.pack_size,
+            min_order_qty=p.min_order_qty,
+            lead_time_days=p.lead_time_days,
+            order_cutoff=_as_time(p.order_cutoff),
+            available_qty=available.get(p.supplier_id, Decimal("0")),
+            valid_until=p.valid_until,
+            price_breaks=tuple(PriceBreak(b.min_qty, b.unit_price) for b in p.price_breaks),
+        )
+        for p in pricing.data
+    ]
+
+
+def _as_time(value: Any) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
+
+
+def sync_prices(
+    skus: Iterable[str],
+    product_ids: Mapping[str, str],
+    client: PricingSource,
+    cache: PriceCacheStore,
+    now: datetime,
+    max_workers: int = 8,
+) -> PriceSyncReport:
+    """Refresh the offers of `skus` (those with a Cerve mapping) into `cache`."""
+    report = PriceSyncReport()
+    wanted = []
+    for sku in skus:
+        report.requested += 1
+        if sku in product_ids:
+            wanted.append(sku)
+        else:
+            report.unmapped.append(sku)
+
+    def fetch(sku: str) -> tuple[str, list[SupplierOffer] | None, str]:
+        product_id = product_ids[sku]
+        try:
+            return sku, offers_from(
+                sku, client.get_pricing(product_id), client.get_availability(product_id)
+            ), ""
+        except Exception as exc:  # reported per SKU; the cycle goes on
+            return sku, None, f"{type(exc).__name__}: {exc}"
+
+    fresh: list[SupplierOffer] = []
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        for sku, offers, error in pool.map(fetch, wanted):
+            if offers is None:
+                report.failed[sku] = error
+            else:
+                report.refreshed += 1
+                fresh.extend(offers)
+    report.offers = cache.put_offers(fresh, now)
+    return report

@@ -1,0 +1,42 @@
+"""The Cerve secret: client credentials, the webhook signing secret, the Slack URL.
+
+In AWS it is one Secrets Manager secret (JSON) read through Powertools parameters, which
+caches it per container; `force_fetch` re-reads it after a credential rotation. Locally
+(no CERVE_SECRET_NAME) the same keys come from the environment or `.env`. Values never
+reach a log line: callers get them, nothing here prints them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from po_automation.settings import get_settings
+
+_ENV_KEYS = {
+    "client_id": "CERVE_CLIENT_ID",
+    "client_secret": "CERVE_CLIENT_SECRET",
+    "webhook_signing_secret": "CERVE_WEBHOOK_SECRET",
+    "slack_webhook_url": "SLACK_WEBHOOK_URL",
+}
+CACHE_SECONDS = 300
+
+
+def cerve_secret(force_fetch: bool = False) -> dict[str, Any]:
+    name = get_settings().cerve_secret_name
+    if not name:
+        return {key: os.environ.get(env, "") for key, env in _ENV_KEYS.items()}
+    value = parameters.get_secret(
+        name, transform="json", force_fetch=force_fetch, max_age=CACHE_SECONDS
+    )
+    if not isinstance(value, dict):
+        raise ValueError(f"secret {name} must be a JSON object")  # the name is not secret
+    return value
+
+
+def webhook_signing_secrets(force_fetch: bool = False) -> list[str]:
+    """Every signing secret in force: during a rotation the old and new, space-separated."""
+    raw = str(cerve_secret(force_fetch).get("webhook_signing_secret", ""))
+    return [s for s in raw.split() if s]

@@ -1,0 +1,97 @@
+"""Builders shared by the lifecycle tests: drafts, the PO table on moto, handler loading."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from po_automation.domain.models import DraftLine, DraftPurchaseOrder
+from po_automation.domain.purchase_order import PurchaseOrderRecord, new_record
+from po_automation.stores.purchase_orders import PurchaseOrderStore
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def make_line(sku: str = "SKU-1", quantity: str = "20", unit_price: str = "1.10", **kw: Any):
+    defaults: dict[str, Any] = {
+        "product_id": f"prd_{sku}",
+        "reason": "cover 3 days of demand",
+        "last_price_paid": Decimal("1.25"),
+        "pack_size": Decimal("5"),
+        "min_order_qty": Decimal("10"),
+    }
+    defaults.update(kw)
+    return DraftLine(sku=sku, quantity=Decimal(quantity), unit_price=Decimal(unit_price),
+                     **defaults)
+
+
+def make_draft(draft_id: str = "d-001", lines: tuple[DraftLine, ...] | None = None,
+               order_by: datetime | None = None) -> DraftPurchaseOrder:
+    return DraftPurchaseOrder(
+        draft_id=draft_id,
+        supplier_id="sup_green",
+        supplier_name="Green Fields Ltd",
+        delivery_date=date(2026, 12, 5),
+        order_by=order_by or NOW + timedelta(hours=5),
+        lines=lines or (make_line("SKU-1"), make_line("SKU-2", "30", "0.333", flags=("price",))),
+        created_at=NOW,
+    )
+
+
+def make_record(draft_id: str = "d-001", **kw: Any) -> PurchaseOrderRecord:
+    return new_record(make_draft(draft_id, **kw), NOW)
+
+
+def create_po_table(name: str = "po-table") -> Any:
+    """The table exactly as the CDK stack builds it (docs/architecture.md)."""
+    ddb = boto3.resource("dynamodb", region_name="eu-west-2")
+    return ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+            {"AttributeName": "updated_at", "AttributeType": "S"},
+            {"AttributeName": "cerve_po_id", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_status",
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "updated_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": "by_cerve_id",
+                "KeySchema": [{"AttributeName": "cerve_po_id", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+        ],
+    )
+
+
+def make_store(name: str = "po-table") -> PurchaseOrderStore:
+    return PurchaseOrderStore(create_po_table(name))
+
+
+def load_handler(name: str) -> ModuleType:
+    """Import lambdas/<name>/handler.py under a unique module name."""
+    path = ROOT / "lambdas" / name / "handler.py"
+    module_name = f"lifecycle_handler_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
