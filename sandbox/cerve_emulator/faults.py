@@ -150,9 +150,7 @@ class Faults:
         code: str | None = None,
         retry_after: str | None = None,
     ) -> Fault:
-        return self.add(
-            Fault("status", path, method, times, status, code, retry_after=retry_after)
-        )
+        return self.add(Fault("status", path, method, times, status, code, retry_after=retry_after))
 
     def latency(
         self, path: str, seconds: float, times: int | None = None, *, method: str | None = None
@@ -191,7 +189,9 @@ class Faults:
             self._bucket = (
                 None
                 if per_s is None
-                else TokenBucket(per_s, burst if burst is not None else max(1.0, per_s), self._clock)
+                else TokenBucket(
+                    per_s, burst if burst is not None else max(1.0, per_s), self._clock
+                )
             )
             self._retry_after_override = retry_after
 
@@ -207,11 +207,14 @@ class Faults:
         return override if override is not None else str(max(1, math.ceil(wait)))
 
     def take(self, method: str, path: str, idempotency_key: str | None) -> dict[str, Fault]:
-        """The first matching fault of each kind, each consuming one of its `times`."""
+        """The matching faults for one request, each consuming one of its `times`."""
         taken: dict[str, Fault] = {}
         with self._lock:
             for fault in self._faults:
                 if fault.kind in taken or not fault.matches(method, path, idempotency_key):
+                    continue
+                # One outcome per request (the first added wins); latency adds to any.
+                if fault.kind != "latency" and any(k != "latency" for k in taken):
                     continue
                 if fault.times is not None:
                     fault.times -= 1

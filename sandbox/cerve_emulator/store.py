@@ -113,8 +113,12 @@ class CerveStore:
             products = [p for p in products if p.category == category]
         page = products[start : start + size]
         more = start + size < len(products)
-        next_cursor = base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
-        return Reply(200, {"data": [self._product_json(p.id) for p in page], "next_cursor": next_cursor})
+        next_cursor = (
+            base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
+        )
+        return Reply(
+            200, {"data": [self._product_json(p.id) for p in page], "next_cursor": next_cursor}
+        )
 
     def _product_json(self, product_id: str) -> dict[str, Any]:
         p = self.catalog.products[product_id]
@@ -195,7 +199,9 @@ class CerveStore:
         with self._lock:
             fields, details = validate_purchase_order(body, self.catalog)
             if fields is None:
-                reply = error(422, "validation_failed", "the purchase order is invalid", details=details)
+                reply = error(
+                    422, "validation_failed", "the purchase order is invalid", details=details
+                )
                 self._release(client_id, key)
                 return reply
             reference = fields["external_reference"]

@@ -94,7 +94,7 @@ def validate_purchase_order(
         elif unit_price < 0:
             bad(f"{where}.unit_price", "must not be negative")
         product = catalog.products.get(product_id) if isinstance(product_id, str) else None
-        if product is None:
+        if product is None or not isinstance(product_id, str):
             bad(f"{where}.product_id", f"unknown product {product_id}")
             continue
         if not product.active:

@@ -95,3 +95,82 @@ def load_handler(name: str) -> ModuleType:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # test-only signing key
+
+
+class FakeContext:
+    function_name = "fc-po-test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:fc-po-test"
+    aws_request_id = "req-1"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+def lifecycle_env(monkeypatch: Any, **extra: str) -> None:
+    """Environment for handlers on moto; settings and cached clients start afresh."""
+    from po_automation import aws
+    from po_automation.settings import get_settings
+
+    env = {
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "FreshConnect/Test",
+        "PO_TABLE_NAME": "po-table",
+        "CERVE_SECRET_NAME": "",
+        "CERVE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        **extra,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    aws.reset_clients()
+
+
+class FakeTasks:
+    """In-memory Step Functions callbacks: records what the service sent."""
+
+    def __init__(self) -> None:
+        self.successes: list[tuple[str, dict[str, Any]]] = []
+        self.started: list[dict[str, Any]] = []
+
+    def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
+        import json
+
+        self.successes.append((taskToken, json.loads(output)))
+
+    def start_execution(self, *, stateMachineArn: str, name: str, input: str) -> None:  # noqa: N803, A002
+        self.started.append({"arn": stateMachineArn, "name": name, "input": input})
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.details: list[dict[str, Any]] = []
+
+    def publish_detail(self, detail: Any) -> None:
+        self.details.append(dict(detail))
+
+    def publish(self, record: Any, change: Any) -> None:
+        from po_automation.services.events import status_changed_detail
+
+        self.publish_detail(status_changed_detail(record, change))
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def draft_awaiting(self, record: Any, reapproval: bool = False) -> None:
+        self.sent.append(("reapproval" if reapproval else "awaiting", record.draft_id))
+
+    def draft_expired(self, record: Any) -> None:
+        self.sent.append(("expired", record.draft_id))
+
+    def status_changed(self, record: Any, change: Any) -> None:
+        self.sent.append((f"status:{change.to_status.value}", record.draft_id))

@@ -202,9 +202,7 @@ class SampleStack(cdk.Stack):
             payload_response_only=True,
             retry_on_service_exceptions=True,
         )
-        submit.add_retry(
-            errors=["SubmitFailed"], max_attempts=2, interval=cdk.Duration.seconds(1)
-        )
+        submit.add_retry(errors=["SubmitFailed"], max_attempts=2, interval=cdk.Duration.seconds(1))
         wait.add_catch(expire.next(sfn.Succeed(self, "Expired")), errors=["States.Timeout"])
         decided = (
             sfn.Choice(self, "Decided?")
@@ -246,7 +244,9 @@ class SampleStack(cdk.Stack):
             self,
             "HourlySchedule",
             schedule=scheduler.ScheduleExpression.rate(cdk.Duration.hours(1)),
-            target=scheduler_targets.LambdaInvoke(writer, input=scheduler.ScheduleTargetInput.from_object({"id": "scheduled"})),
+            target=scheduler_targets.LambdaInvoke(
+                writer, input=scheduler.ScheduleTargetInput.from_object({"id": "scheduled"})
+            ),
         )
 
         cdk.CfnOutput(self, "TableName", value=table.table_name)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Messaging and workflows
     webhook_queue_url: str = ""
     approval_state_machine_arn: str = ""
+    decision_state_machine_arn: str = ""  # `fc-po approve|reject|edit` start this workflow
+    webhook_dlq_arn: str = ""  # `fc-po redrive-dlq` moves its messages back to the queue
     procurement_topic_arn: str = ""
     oncall_topic_arn: str = ""
     event_bus_name: str = ""

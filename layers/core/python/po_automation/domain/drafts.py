@@ -48,6 +48,7 @@ def _merge(lines: Iterable[DraftLine]) -> tuple[DraftLine, ...]:
 def build_drafts(
     planned: Iterable[PlannedLine],
     suppliers: Mapping[str, Supplier],
+    *,
     fees: Mapping[tuple[str, date], Decimal],
     draft_flags: Mapping[tuple[str, date], tuple[str, ...]],
     buying_date: date,

@@ -48,14 +48,31 @@ class Forecast:
     cv2: FloatArray
 
 
-def classify(history: FloatArray) -> tuple[list[str], FloatArray, FloatArray]:
-    """Model per SKU from the average demand interval (ADI) and the CV² of demand sizes."""
+def _open_days(nonzero: NDArray[np.bool_], m: int) -> NDArray[np.bool_]:
+    """Days on the SKU's trading calendar: a weekday that (almost) never sells, such as a
+    Sunday for a business closed on Sundays, is a closed day, not intermittent demand."""
+    n, t = nonzero.shape
+    position = np.arange(t) % m
+    share = np.zeros((n, m))
+    for k in range(min(m, t)):
+        share[:, k] = nonzero[:, position == k].mean(axis=1)
+    open_position = share >= 0.2 * share.max(axis=1, keepdims=True)
+    return open_position[:, position]
+
+
+def classify(
+    history: FloatArray, season_length: int = 7
+) -> tuple[list[str], FloatArray, FloatArray]:
+    """Model per SKU from the average demand interval (ADI, over the SKU's open days) and
+    the CV² of demand sizes."""
     y = np.asarray(history, dtype=np.float64)
-    n, t = y.shape
+    t = y.shape[1]
     nonzero = y > 0
     count = nonzero.sum(axis=1)
     first = np.where(count > 0, nonzero.argmax(axis=1), t)
-    active_days = t - first
+    open_days = _open_days(nonzero, season_length)
+    after_first = np.arange(t)[None, :] >= first[:, None]
+    active_days = (open_days & after_first).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         adi = np.where(count > 0, active_days / np.maximum(count, 1), np.inf)
         sizes_sum = y.sum(axis=1)
@@ -146,7 +163,7 @@ def forecast(history: FloatArray, horizon: int, season_length: int = 7) -> Forec
     if np.any(y < 0) or not np.all(np.isfinite(y)):
         raise ValueError("history must hold finite, non-negative quantities")
     n = y.shape[0]
-    models, adi, cv2 = classify(y)
+    models, adi, cv2 = classify(y, season_length)
     daily = np.zeros((n, horizon))
     sigma = np.zeros(n)
     codes = np.array(models)

@@ -69,22 +69,20 @@ def _q(value: Decimal) -> str:
 
 
 def sellable_quantity(
-    lots: Sequence[StockLot], today: date, daily_demand: Sequence[float] | None = None
+    lots: Sequence[StockLot], today: date, cumulative_demand: Sequence[float] | None = None
 ) -> Decimal:
     """Stock that will still be sold before it expires.
 
-    Without a forecast: every lot not yet past its expiry. With one (`daily_demand[0]` is
-    today), lots are used first-expiry-first and each counts only up to the demand left
-    before its expiry date.
+    Without a demand outlook: every lot not yet past its expiry. With one
+    (`cumulative_demand[n]` is the demand from today through day n), lots are used
+    first-expiry-first and each counts only up to the demand left before its expiry date.
     """
     live = [lot for lot in lots if lot.expiry_date is None or lot.expiry_date >= today]
-    if daily_demand is None:
+    if cumulative_demand is None:
         return sum((lot.quantity for lot in live), ZERO)
-    cumulative: list[Decimal] = []
-    running = ZERO
-    for value in daily_demand:
-        running += Decimal(str(round(max(value, 0.0), 3)))
-        cumulative.append(running)
+    if all(lot.expiry_date is None for lot in live):
+        return sum((lot.quantity for lot in live), ZERO)
+    cumulative = [Decimal(f"{max(v, 0.0):.3f}") for v in cumulative_demand]
     total = ZERO
     for lot in sorted(live, key=lambda lot: (lot.expiry_date is None, lot.expiry_date)):
         if lot.expiry_date is None:
@@ -117,10 +115,13 @@ def open_supply(
 
 def committed_demand(
     lines: Iterable[CustomerOrderLine], today: date, window_end: date
-) -> dict[str, Decimal]:
-    """Open order lines due by `window_end`, overdue ones included (still owed)."""
-    committed: dict[str, Decimal] = {}
+) -> dict[str, dict[int, Decimal]]:
+    """Open order lines due by `window_end`, per SKU and days from today; overdue lines
+    are still owed and count as due today."""
+    committed: dict[str, dict[int, Decimal]] = {}
     for line in lines:
         if line.status is CustomerOrderStatus.OPEN and line.delivery_date <= window_end:
-            committed[line.sku] = committed.get(line.sku, ZERO) + line.quantity
+            days = max((line.delivery_date - today).days, 0)
+            by_day = committed.setdefault(line.sku, {})
+            by_day[days] = by_day.get(days, ZERO) + line.quantity
     return committed

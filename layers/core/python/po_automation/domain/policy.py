@@ -3,8 +3,9 @@
 Reviewed every `review_period` days, a SKU whose goods would arrive in `d` days is ordered up
 to: the forecast demand until the next order could arrive (d + review period days), less
 what customers have already committed (the position subtracts that), plus safety stock
-z · σ · √(d + review period), where σ is the forecast's one-step error and z comes from the
-category's service level. The order never exceeds what the forecast says can be sold
+z · σ_rel · √(Σ f²) over the cover, where σ_rel is the forecast's one-step error as a share
+of mean demand (so quiet and closed days carry no buffer) and z comes from the category's
+service level. The order never exceeds what the forecast says can be sold
 before the new goods expire.
 """
 
@@ -43,27 +44,48 @@ class Requirement:
 class SkuPolicy:
     """The order-up-to policy for one SKU and one buying day."""
 
-    __slots__ = ("_cum", "committed", "position", "review_days", "shelf_life_days", "sigma", "z")
+    __slots__ = (
+        "_committed_through",
+        "_cum",
+        "_cum_sq",
+        "_relative_error",
+        "committed",
+        "position",
+        "review_days",
+        "shelf_life_days",
+        "sigma",
+        "z",
+    )
 
     def __init__(
         self,
         daily_forecast: NDArray[np.float64],
         sigma: float,
+        *,
         z: float,
         position: Decimal,
         committed: Decimal,
         review_days: int,
         shelf_life_days: int,
+        committed_through: NDArray[np.float64] | None = None,
     ) -> None:
         if review_days < 1:
             raise ValueError("review period must be at least one day")
-        self._cum = np.concatenate(([0.0], np.cumsum(np.clip(daily_forecast, 0.0, None))))
+        daily = np.clip(daily_forecast, 0.0, None)
+        self._cum = np.concatenate(([0.0], np.cumsum(daily)))
+        # Forecast error grows with the forecast: a quiet or closed day needs no buffer, a
+        # busy one a bigger one. The one-step RMSE becomes a share of the weekly mean.
+        self._cum_sq = np.concatenate(([0.0], np.cumsum(daily * daily)))
+        week_mean = float(daily[:7].mean()) if daily.size else 0.0
+        self._relative_error = float(sigma) / week_mean if week_mean > 0 else 0.0
         self.sigma = float(sigma)
         self.z = z
         self.position = position
         self.committed = committed
         self.review_days = review_days
         self.shelf_life_days = max(shelf_life_days, 1)
+        # Cumulative committed demand by day, for when stock runs short (not how much).
+        self._committed_through = committed_through
 
     def _demand_through(self, days: int) -> float:
         return float(self._cum[min(days, len(self._cum) - 1)])
@@ -74,7 +96,8 @@ class SkuPolicy:
     def requirement(self, days_to_delivery: int) -> Requirement:
         cover = max(days_to_delivery, 0) + self.review_days
         demand = self._uncommitted(cover)
-        safety = to_decimal(self.z * self.sigma * math.sqrt(cover))
+        spread = math.sqrt(float(self._cum_sq[min(cover, len(self._cum_sq) - 1)]))
+        safety = to_decimal(self.z * self._relative_error * spread)
         up_to = demand + safety
         cap = self._uncommitted(max(days_to_delivery, 0) + self.shelf_life_days) - self.position
         need = max(up_to - self.position, ZERO)
@@ -94,7 +117,10 @@ class SkuPolicy:
         """The first day on which the position, less forecast demand, falls below safety
         stock; None when it holds over the whole forecast."""
         level = float(self.position + self.committed) - float(safety_stock)
-        below = np.flatnonzero(level - np.maximum(self._cum[1:], float(self.committed)) < 0)
+        demand = self._cum[1:]
+        if self._committed_through is not None:
+            demand = np.maximum(demand, self._committed_through[: len(demand)])
+        below = np.flatnonzero(level - demand < 0)
         if below.size == 0:
             return None
         return today + timedelta(days=int(below[0]))

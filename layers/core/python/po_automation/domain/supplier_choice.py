@@ -78,12 +78,16 @@ def _money(value: Decimal) -> str:
 
 
 def _price(value: Decimal) -> str:
-    return f"£{value.normalize():f}" if value.as_tuple().exponent < -2 else _money(value)
+    exponent = value.normalize().as_tuple().exponent
+    return (
+        f"£{value.normalize():f}" if isinstance(exponent, int) and exponent < -2 else _money(value)
+    )
 
 
 def choose_suppliers(
     offers: Sequence[SupplierOffer],
     now: datetime,
+    *,
     today: date,
     requirement_at: Callable[[int], Requirement],
     need_date: date | None,
@@ -118,7 +122,9 @@ def choose_suppliers(
         if req.need <= ZERO:
             continue
         qty = round_up_to_pack(req.need, offer.pack_size, offer.min_order_qty)
-        if qty > req.shelf_life_cap and req.need < qty:
+        # The cap cuts only a need that exceeds it; covering a real need may round up by
+        # part of a pack (need 200 in twelves is 204), never down below it.
+        if req.capped and qty > req.shelf_life_cap:
             qty = round_down_to_pack(req.shelf_life_cap, offer.pack_size, offer.min_order_qty)
             if qty <= ZERO:
                 rejected.append(
@@ -137,9 +143,7 @@ def choose_suppliers(
                 reliability=reliability.get(offer.supplier_id, 0.5),
             )
         )
-    priced.sort(
-        key=lambda c: (c.unit_price, -c.reliability, c.delivery_date, c.offer.supplier_id)
-    )
+    priced.sort(key=lambda c: (c.unit_price, -c.reliability, c.delivery_date, c.offer.supplier_id))
     passed_over = None
     if priced:
         best = priced[0]
@@ -159,7 +163,7 @@ def _allocate(priced: list[Candidate], rejected: list[str], passed_over: str | N
             break
         offer = cand.offer
         want = round_up_to_pack(remaining, offer.pack_size, offer.min_order_qty)
-        if want > cand.requirement.shelf_life_cap:
+        if cand.requirement.capped and want > cand.requirement.shelf_life_cap:
             limit = min(remaining, cand.requirement.shelf_life_cap)
             want = round_down_to_pack(limit, offer.pack_size, offer.min_order_qty)
             if want <= ZERO:

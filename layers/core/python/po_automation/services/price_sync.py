@@ -92,9 +92,13 @@ def sync_prices(
     def fetch(sku: str) -> tuple[str, list[SupplierOffer] | None, str]:
         product_id = product_ids[sku]
         try:
-            return sku, offers_from(
-                sku, client.get_pricing(product_id), client.get_availability(product_id)
-            ), ""
+            return (
+                sku,
+                offers_from(
+                    sku, client.get_pricing(product_id), client.get_availability(product_id)
+                ),
+                "",
+            )
         except Exception as exc:  # reported per SKU; the cycle goes on
             return sku, None, f"{type(exc).__name__}: {exc}"
 

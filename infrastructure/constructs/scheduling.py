@@ -1,0 +1,51 @@
+"""EventBridge Scheduler schedules, read in the stage's time zone (Europe/London)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from constructs import Construct
+
+from infrastructure.nag import acknowledge
+
+
+def schedule_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    function: lambda_.IFunction,
+    expression: str,
+    timezone: str,
+    name: str,
+    description: str,
+) -> scheduler.Schedule:
+    """Invoke `function` on `expression`; Events rules would read cron in UTC instead."""
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+        description=f"Lets the {name} schedule invoke its one function",
+    )
+    acknowledge(
+        role,
+        "IAM5",
+        "Invoking any version or alias of this one function (CDK's LambdaInvoke grant).",
+        finding=f"Resource::<{Stack.of(scope).get_logical_id(function.node.default_child)}.Arn>:*",  # type: ignore[arg-type]
+    )
+    return scheduler.Schedule(
+        scope,
+        construct_id,
+        schedule_name=name,
+        description=description,
+        schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(timezone)),
+        target=targets.LambdaInvoke(
+            function,
+            role=role,
+            retry_attempts=2,
+            # A run that could not start within the hour is superseded by the next one.
+            max_event_age=Duration.hours(1),
+        ),
+    )
