@@ -39,6 +39,7 @@ def build_stack(
         settings=settings,
         bundle_layer=context_flag(app.node.try_get_context("bundle_layer"), default=True),
         lambdas_root=lambdas_root,
+        untagged_types=tuple(app.node.try_get_context("untagged_resource_types") or ()),
         env=Environment(account=settings.account, region=settings.region),
         description=f"FreshConnect PO automation ({stage})",
     )

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -66,7 +67,7 @@ def _moto_table() -> Iterator[Any]:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         ddb = boto3.resource("dynamodb", region_name="eu-west-2")
-        yield ddb.create_table(
+        table = ddb.create_table(
             TableName="bench-po",
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -90,6 +91,24 @@ def _moto_table() -> Iterator[Any]:
                 },
             ],
         )
+        _serialise_calls(table.meta.client)
+        yield table
+
+
+def _serialise_calls(client: Any) -> None:
+    """moto's in-memory DynamoDB is not thread-safe: one API call at a time.
+
+    Only single calls are serialised; reads and conditional writes from different
+    threads still interleave, which is the race the store must survive.
+    """
+    lock = threading.Lock()
+    call = client._make_api_call
+
+    def locked(operation: str, params: Any) -> Any:
+        with lock:
+            return call(operation, params)
+
+    client._make_api_call = locked
 
 
 def _draft(i: int) -> DraftPurchaseOrder:

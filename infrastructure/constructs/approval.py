@@ -96,7 +96,7 @@ class ApprovalWorkflow(Construct):
         )
         self.submit_po.read_write_table(storage.purchase_orders, has_indexes=True)
         self.submit_po.read_write_table(storage.idempotency)
-        self.submit_po.read_secret(secrets.secret)
+        self.submit_po.read_secret(secrets.name, secrets.key)
         self.submit_po.publish_to(notifications.procurement, notifications.key)
         self.submit_po.publish_to(notifications.oncall, notifications.key)
 

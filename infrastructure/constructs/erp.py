@@ -68,7 +68,7 @@ class Erp(Construct):
             ),
         )
         self.reconcile_pos.read_write_table(storage.purchase_orders, has_indexes=True)
-        self.reconcile_pos.read_secret(secrets.secret)
+        self.reconcile_pos.read_secret(secrets.name, secrets.key)
         self.reconcile_pos.put_events(event_bus)
 
         for fn in (self.erp_export, self.reconcile_pos):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -18,7 +18,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -174,8 +173,37 @@ class PoFunction(Construct):
         )
         self._objects_wildcard(bucket, "Writes")
 
-    def read_secret(self, secret: secretsmanager.ISecret) -> None:
-        secret.grant_read(self.role)
+    def read_secret(self, secret_name: str, key: kms.IKey) -> None:
+        """GetSecretValue on the named secret, and decryption through Secrets Manager only.
+
+        The ARN is built from the name (`-??????` is the random suffix Secrets Manager
+        appends), so the grant does not depend on the secret resource itself.
+        """
+        stack = Stack.of(self)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[
+                    stack.format_arn(
+                        service="secretsmanager",
+                        resource="secret",
+                        resource_name=f"{secret_name}-??????",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
+                    }
+                },
+            )
+        )
 
     def publish_to(self, topic: sns.Topic, key: kms.IKey) -> None:
         # Explicit actions: publishing to a KMS-encrypted topic needs exactly these two.

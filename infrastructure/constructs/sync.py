@@ -65,7 +65,7 @@ class Sync(Construct):
         )
         self.price_sync.read_table(storage.inventory)
         self.price_sync.read_write_table(storage.price_cache)
-        self.price_sync.read_secret(secrets.secret)
+        self.price_sync.read_secret(secrets.name, secrets.key)
 
         self.catalog_sync = PoFunction(
             self,
@@ -80,7 +80,7 @@ class Sync(Construct):
             ),
         )
         self.catalog_sync.read_write_table(storage.inventory)
-        self.catalog_sync.read_secret(secrets.secret)
+        self.catalog_sync.read_secret(secrets.name, secrets.key)
         self.catalog_sync.publish_to(notifications.procurement, notifications.key)
 
         for fn in (self.source_sync, self.price_sync, self.catalog_sync):

@@ -89,7 +89,7 @@ class Webhooks(Construct):
                 settings=("cerve_secret_name", "webhook_queue_url"),
             ),
         )
-        self.receiver.read_secret(secrets.secret)
+        self.receiver.read_secret(secrets.name, secrets.key)
         self.receiver.send_to(self.queue)
 
         self.applier = PoFunction(

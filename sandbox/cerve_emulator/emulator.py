@@ -85,7 +85,7 @@ class CerveEmulator:
         server.daemon_threads = True  # a sleeping timeout fault must not hold up stop()
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="cerve-emulator", daemon=True
+            target=server.serve_forever, args=(0.05,), name="cerve-emulator", daemon=True
         )
         self._thread.start()
 

@@ -403,6 +403,42 @@ def _resource_class_from_type(original: Callable[[str], Any]) -> Callable[[str],
     return resource_class_from_type
 
 
+# --- 3c. KMS keys with tags ---------------------------------------------------------------
+
+
+def _kms_key_with_cfn_tags(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto lacks: CloudFormation-shaped tags on `AWS::KMS::Key`.
+
+    moto passes the template's `Tags` (`Key`/`Value`, the CloudFormation shape) straight to
+    KMS's tagger, which expects the KMS API shape (`TagKey`/`TagValue`) and raises KeyError,
+    failing the whole stack whenever a key is tagged (CDK tags every taggable resource when
+    the app applies `Tags.of(...)`). The tags are translated, then moto's own code runs.
+    """
+
+    def create_from_cloudformation_json(
+        cls: type[Any],
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = dict(cloudformation_json.get("Properties", {}))
+        properties["Tags"] = [
+            {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t
+            for t in properties.get("Tags", [])
+        ]
+        return original(
+            resource_name,
+            {**cloudformation_json, "Properties": properties},
+            account_id,
+            region_name,
+            **kwargs,
+        )
+
+    return create_from_cloudformation_json
+
+
 # --- 4. SQS is delivered by the local event source mapping, not pushed by moto ----------
 
 
@@ -496,6 +532,15 @@ def adapted_moto(invoker: InProcessInvoker) -> Iterator[None]:
                 _create_event_source_mapping_without_push(
                     LambdaBackend.create_event_source_mapping
                 ),
+            )
+        )
+        from moto.kms.models import Key
+
+        stack.enter_context(
+            mock.patch.object(
+                Key,
+                "create_from_cloudformation_json",
+                classmethod(_kms_key_with_cfn_tags(Key.create_from_cloudformation_json)),
             )
         )
         for model, ref_value in _ref_values().values():

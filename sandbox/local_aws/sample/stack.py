@@ -203,7 +203,9 @@ class SampleStack(cdk.Stack):
             retry_on_service_exceptions=True,
         )
         submit.add_retry(errors=["SubmitFailed"], max_attempts=2, interval=cdk.Duration.seconds(1))
-        wait.add_catch(expire.next(sfn.Succeed(self, "Expired")), errors=["States.Timeout"])
+        wait.add_catch(
+            expire.next(sfn.Succeed(self, "Expired")), errors=["States.Timeout"], result_path="$.error"
+        )
         decided = (
             sfn.Choice(self, "Decided?")
             .when(sfn.Condition.string_equals("$.decision.decision", "approve"), submit)

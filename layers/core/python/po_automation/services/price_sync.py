@@ -2,26 +2,28 @@
 
 Only SKUs that may be reordered within the planning horizon are refreshed (see
 `domain.price_refresh`); each needs two calls (pricing, availability), made concurrently
-by a thread pool while the client's rate limiter keeps the pace under Cerve's limit. One
+(`CerveClient.fetch_offers`) while the client's rate limiter keeps the pace under Cerve's
+limit. One
 SKU's failure is reported and retried next cycle, never fatal to the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
 
+from po_automation.domain import price_refresh
+from po_automation.domain.calendar import london_date
 from po_automation.domain.models import PriceBreak, SupplierOffer
+from po_automation.stores.inventory import InventoryPicture
 from po_automation.stores.price_cache import PriceCacheStore
 
 
-class PricingSource(Protocol):
-    def get_pricing(self, product_id: str) -> Any: ...
-    def get_availability(self, product_id: str) -> Any: ...
+class OffersSource(Protocol):
+    def fetch_offers(self, product_ids: Iterable[str], max_workers: int = 8) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -74,7 +76,7 @@ def _as_time(value: Any) -> time:
 def sync_prices(
     skus: Iterable[str],
     product_ids: Mapping[str, str],
-    client: PricingSource,
+    client: OffersSource,
     cache: PriceCacheStore,
     now: datetime,
     max_workers: int = 8,
@@ -89,26 +91,30 @@ def sync_prices(
         else:
             report.unmapped.append(sku)
 
-    def fetch(sku: str) -> tuple[str, list[SupplierOffer] | None, str]:
-        product_id = product_ids[sku]
-        try:
-            return (
-                sku,
-                offers_from(
-                    sku, client.get_pricing(product_id), client.get_availability(product_id)
-                ),
-                "",
-            )
-        except Exception as exc:  # reported per SKU; the cycle goes on
-            return sku, None, f"{type(exc).__name__}: {exc}"
-
+    sku_of = {product_ids[sku]: sku for sku in wanted}
+    result = client.fetch_offers(list(sku_of), max_workers=max_workers)
     fresh: list[SupplierOffer] = []
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for sku, offers, error in pool.map(fetch, wanted):
-            if offers is None:
-                report.failed[sku] = error
-            else:
-                report.refreshed += 1
-                fresh.extend(offers)
+    for product_id, offers in result.offers.items():
+        report.refreshed += 1
+        fresh.extend(offers_from(sku_of[product_id], offers.pricing, offers.availability))
+    for product_id, error in result.errors.items():
+        report.failed[sku_of[product_id]] = f"{type(error).__name__}: {error}"
     report.offers = cache.put_offers(fresh, now)
     return report
+
+
+def reorderable_skus(
+    picture: InventoryPicture, cache: PriceCacheStore, now: datetime, horizon_days: int
+) -> list[str]:
+    """The SKUs worth a Cerve call this cycle (see `domain.price_refresh`)."""
+    lead_times: dict[str, int] = {}
+    for sku, offers in cache.fresh_offers(now).items():
+        lead_times[sku] = max(o.lead_time_days for o in offers)
+    return price_refresh.reorderable_skus(
+        picture.products,
+        picture.stock,
+        picture.order_lines,
+        london_date(now),
+        horizon_days,
+        lead_times,
+    )
