@@ -103,6 +103,8 @@ class PoAutomationStack(Stack):
             storage=storage,
             secrets=secrets,
             notifications=notifications,
+            event_bus=self.webhooks.event_bus,
+            event_bus_name=self.webhooks.event_bus_name,
         )
         generation = Generation(
             self,
@@ -129,6 +131,8 @@ class PoAutomationStack(Stack):
             storage=storage,
             secrets=secrets,
             event_bus=self.webhooks.event_bus,
+            event_bus_name=self.webhooks.event_bus_name,
+            notifications=notifications,
         )
         self.functions = [
             sync.source_sync,
@@ -205,7 +209,7 @@ class PoAutomationStack(Stack):
             "CerveSecretName": self.secrets.name,
             "ImportBucketName": self.storage.import_bucket.bucket_name,
             "ExportBucketName": self.storage.export_bucket.bucket_name,
-            "EventBusName": self.webhooks.event_bus.event_bus_name,
+            "EventBusName": self.webhooks.event_bus_name,
             "OnCallTopicArn": self.notifications.oncall.topic_arn,
             "ProcurementTopicArn": self.notifications.procurement.topic_arn,
         }

@@ -8,13 +8,20 @@ the waiting approval execution, so a decision made in the console is audited lik
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infrastructure.constructs.function import FunctionContext, FunctionSpec, PoFunction
+from infrastructure.constructs.function import (
+    FunctionContext,
+    FunctionSpec,
+    PoFunction,
+    with_settings,
+)
 from infrastructure.constructs.notifications import Notifications
 from infrastructure.constructs.secrets import Secrets
 from infrastructure.constructs.storage import Storage
@@ -57,9 +64,21 @@ class ApprovalWorkflow(Construct):
         storage: Storage,
         secrets: Secrets,
         notifications: Notifications,
+        event_bus: events.EventBus,
+        event_bus_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         stage = ctx.stage
+        ctx = with_settings(ctx, event_bus_name=event_bus_name)
+        approval_name = resource_name(stage, "approval")
+        # By name, not reference: the machine refers to this function, so a reference from
+        # the function's policy back to the machine would be a dependency cycle.
+        approval_arn = Stack.of(self).format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=approval_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
         self.request_approval = PoFunction(
             self,
@@ -69,11 +88,22 @@ class ApprovalWorkflow(Construct):
                 name="request_approval",
                 timeout=Duration.seconds(30),
                 description="Approval workflow: prepare, await a decision, expire a draft",
-                settings=("po_table_name", "procurement_topic_arn", *BUYING_RULES),
+                settings=(
+                    "po_table_name",
+                    "procurement_topic_arn",
+                    "event_bus_name",
+                    *BUYING_RULES,
+                ),
             ),
         )
         self.request_approval.read_write_table(storage.purchase_orders, has_indexes=True)
         self.request_approval.publish_to(notifications.procurement, notifications.key)
+        self.request_approval.put_events(event_bus)
+        # await_decision delivers a decision that was recorded before the token was stored
+        # (record_decision found no token to answer): SendTaskSuccess only.
+        self.request_approval.role.add_to_policy(
+            iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=[approval_arn])
+        )
 
         self.submit_po = PoFunction(
             self,
@@ -85,9 +115,7 @@ class ApprovalWorkflow(Construct):
                 description="Sends an approved draft to Cerve with its Idempotency-Key",
                 settings=(
                     "po_table_name",
-                    "idempotency_table_name",
                     "procurement_topic_arn",
-                    "oncall_topic_arn",
                     "currency",
                     "timezone",
                     *CERVE,
@@ -95,12 +123,11 @@ class ApprovalWorkflow(Construct):
             ),
         )
         self.submit_po.read_write_table(storage.purchase_orders, has_indexes=True)
-        self.submit_po.read_write_table(storage.idempotency)
         self.submit_po.read_secret(secrets.name, secrets.key)
         self.submit_po.publish_to(notifications.procurement, notifications.key)
-        self.submit_po.publish_to(notifications.oncall, notifications.key)
 
-        self.approval = self._approval_state_machine(stage, ctx)
+        self.approval = self._approval_state_machine(approval_name, ctx)
+        ctx = with_settings(ctx, approval_state_machine_arn=self.approval.state_machine_arn)
 
         self.record_decision = PoFunction(
             self,
@@ -110,12 +137,21 @@ class ApprovalWorkflow(Construct):
                 name="record_decision",
                 timeout=Duration.seconds(30),
                 description="Decision workflow: applies a decision, resumes the approval",
-                settings=("po_table_name", "procurement_topic_arn", *BUYING_RULES),
+                settings=(
+                    "po_table_name",
+                    "procurement_topic_arn",
+                    "event_bus_name",
+                    "approval_state_machine_arn",
+                    *BUYING_RULES,
+                ),
             ),
         )
         self.record_decision.read_write_table(storage.purchase_orders, has_indexes=True)
         self.record_decision.publish_to(notifications.procurement, notifications.key)
+        self.record_decision.put_events(event_bus)
         self.record_decision.send_task_response(self.approval)
+        # A draft corrected after Cerve's 422 gets a fresh approval execution.
+        self.record_decision.start_execution(self.approval)
 
         self.decision = self._decision_state_machine(stage, ctx)
 
@@ -169,7 +205,7 @@ class ApprovalWorkflow(Construct):
             finding=f"Resource::<{logical_id}.Arn>:*",
         )
 
-    def _approval_state_machine(self, stage: str, ctx: FunctionContext) -> sfn.StateMachine:
+    def _approval_state_machine(self, name: str, ctx: FunctionContext) -> sfn.StateMachine:
         draft = {"draft_id": sfn.JsonPath.string_at("$.draft_id")}
         prepare = tasks.LambdaInvoke(
             self,
@@ -250,7 +286,7 @@ class ApprovalWorkflow(Construct):
         )
         machine = self._state_machine(
             "Approval",
-            resource_name(stage, "approval"),
+            name,
             prepare.next(auto),
             Duration.days(7),
             ctx,

@@ -13,6 +13,7 @@ from infrastructure.constructs.function import (
     PoFunction,
     with_settings,
 )
+from infrastructure.constructs.notifications import Notifications
 from infrastructure.constructs.scheduling import schedule_function
 from infrastructure.constructs.secrets import Secrets
 from infrastructure.constructs.storage import Storage
@@ -31,9 +32,11 @@ class Erp(Construct):
         storage: Storage,
         secrets: Secrets,
         event_bus: events.EventBus,
+        event_bus_name: str,
+        notifications: Notifications,
     ) -> None:
         super().__init__(scope, construct_id)
-        ctx = with_settings(ctx, event_bus_name=event_bus.event_bus_name)
+        ctx = with_settings(ctx, event_bus_name=event_bus_name)
 
         self.erp_export = PoFunction(
             self,
@@ -61,6 +64,7 @@ class Erp(Construct):
                 settings=(
                     "po_table_name",
                     "event_bus_name",
+                    "procurement_topic_arn",
                     "reconcile_after_hours",
                     "timezone",
                     *CERVE,
@@ -70,6 +74,7 @@ class Erp(Construct):
         self.reconcile_pos.read_write_table(storage.purchase_orders, has_indexes=True)
         self.reconcile_pos.read_secret(secrets.name, secrets.key)
         self.reconcile_pos.put_events(event_bus)
+        self.reconcile_pos.publish_to(notifications.procurement, notifications.key)
 
         for fn in (self.erp_export, self.reconcile_pos):
             schedule_function(

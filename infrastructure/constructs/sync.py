@@ -57,6 +57,7 @@ class Sync(Construct):
                     "inventory_table_name",
                     "price_cache_table_name",
                     "price_cache_ttl_minutes",
+                    "planning_horizon_days",
                     "currency",
                     "timezone",
                     *CERVE,
@@ -76,10 +77,17 @@ class Sync(Construct):
                 timeout=Duration.minutes(15),
                 memory_mb=512,
                 description="Maps SKUs to Cerve products; reports unmapped or ambiguous SKUs",
-                settings=("inventory_table_name", "procurement_topic_arn", *CERVE),
+                settings=(
+                    "inventory_table_name",
+                    "price_cache_table_name",
+                    "procurement_topic_arn",
+                    *CERVE,
+                ),
             ),
         )
-        self.catalog_sync.read_write_table(storage.inventory)
+        # The SKU -> Cerve product mapping lives in the price cache table.
+        self.catalog_sync.read_table(storage.inventory)
+        self.catalog_sync.read_write_table(storage.price_cache)
         self.catalog_sync.read_secret(secrets.name, secrets.key)
         self.catalog_sync.publish_to(notifications.procurement, notifications.key)
 

@@ -69,13 +69,13 @@ class Webhooks(Construct):
                 queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
             ),
         )
-        self.event_bus = events.EventBus(
-            self, "Bus", event_bus_name=resource_name(stage, "events")
-        )
+        self.event_bus_name = resource_name(stage, "events")
+        self.event_bus = events.EventBus(self, "Bus", event_bus_name=self.event_bus_name)
         ctx = with_settings(
             ctx,
             webhook_queue_url=self.queue.queue_url,
-            event_bus_name=self.event_bus.event_bus_name,
+            # The literal name: the grant's GetAtt already orders the bus first.
+            event_bus_name=self.event_bus_name,
         )
 
         self.receiver = PoFunction(
@@ -102,7 +102,6 @@ class Webhooks(Construct):
                 description="Applies Cerve events to POs, publishes PurchaseOrderStatusChanged",
                 settings=(
                     "po_table_name",
-                    "idempotency_table_name",
                     "event_bus_name",
                     "procurement_topic_arn",
                     "timezone",
@@ -110,7 +109,6 @@ class Webhooks(Construct):
             ),
         )
         self.applier.read_write_table(storage.purchase_orders, has_indexes=True)
-        self.applier.read_write_table(storage.idempotency)
         self.applier.put_events(self.event_bus)
         self.applier.publish_to(notifications.procurement, notifications.key)
         self.applier.function.add_event_source(

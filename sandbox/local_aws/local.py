@@ -236,7 +236,7 @@ class LocalAws:
 
     def function(self, name: str) -> DeployedFunction:
         """Look a function up by short name, deployed name, logical id or ARN."""
-        key = name.rsplit(":function:", 1)[-1].split(":")[0] if name.startswith("arn:") else name
+        key = name.rsplit(":function:", 1)[-1].split(":", maxsplit=1)[0] if name.startswith("arn:") else name
         for function in self.functions.values():
             if key in (function.name, function.function_name, function.logical_id):
                 return function

@@ -17,6 +17,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from typing import Any
 from unittest import mock
 
@@ -103,15 +104,25 @@ def _create_state_machine_from_cfn(
     where the API looks, with substitutions applied; the parser backend also validates the
     definition, as AWS does at deploy time.
     """
+    from moto.cloudformation.exceptions import ValidationError
+
     properties = cloudformation_json["Properties"]
+    name = properties.get("StateMachineName", resource_name)
     tags = [{"key": t["Key"], "value": t["Value"]} for t in properties.get("Tags", [])]
-    return _state_machine_backend(account_id, region_name).create_state_machine(  # type: ignore[no-any-return]
-        name=properties.get("StateMachineName", resource_name),
-        definition=_definition_from_properties(properties),
-        roleArn=properties.get("RoleArn", ""),
-        tags=tags,
-        sm_type=properties.get("StateMachineType"),
-    )
+    try:
+        return _state_machine_backend(account_id, region_name).create_state_machine(  # type: ignore[no-any-return]
+            name=name,
+            definition=_definition_from_properties(properties),
+            roleArn=properties.get("RoleArn", ""),
+            tags=tags,
+            sm_type=properties.get("StateMachineType"),
+        )
+    except Exception as exc:
+        # The parser's error would reach CloudFormation's XML response as unparsable JSON.
+        detail = getattr(exc, "message", None) or str(exc)
+        raise ValidationError(
+            message=f"state machine {name}: invalid definition: {detail}"
+        ) from exc
 
 
 def _delete_state_machine_from_cfn(
@@ -243,6 +254,13 @@ class SecretResource(_FilledResource):
         )
 
 
+def _epoch_seconds(value: str | None) -> int | None:
+    # CloudFormation takes ISO 8601 dates; moto's scheduler takes what boto3 parsed: epoch.
+    if not value:
+        return None
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
 class ScheduleResource(_FilledResource):
     """moto lacks: `AWS::Scheduler::Schedule` in CloudFormation (skipped with a warning).
 
@@ -278,14 +296,14 @@ class ScheduleResource(_FilledResource):
             backend.create_schedule_group(name=group, tags=[])
         schedule = backend.create_schedule(
             description=properties.get("Description", ""),
-            end_date=properties.get("EndDate", ""),
+            end_date=_epoch_seconds(properties.get("EndDate")),  # type: ignore[arg-type]
             flexible_time_window=properties.get("FlexibleTimeWindow", {"Mode": "OFF"}),
             group_name=group,
             kms_key_arn=properties.get("KmsKeyArn", ""),
             name=name,
             schedule_expression=properties["ScheduleExpression"],
             schedule_expression_timezone=properties.get("ScheduleExpressionTimezone", ""),
-            start_date=properties.get("StartDate", ""),
+            start_date=_epoch_seconds(properties.get("StartDate")),  # type: ignore[arg-type]
             state=properties.get("State", "ENABLED"),
             target=properties["Target"],
             action_after_completion=properties.get("ActionAfterCompletion"),

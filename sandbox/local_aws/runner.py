@@ -188,8 +188,8 @@ class InProcessRunner:
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
             # Fake credentials, as moto expects: a function must never reach real AWS.
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105
-            "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
             # No X-Ray daemon locally; the template may still switch tracing on explicitly.
             "POWERTOOLS_TRACE_DISABLED": "true",
         }

@@ -204,7 +204,9 @@ class SampleStack(cdk.Stack):
         )
         submit.add_retry(errors=["SubmitFailed"], max_attempts=2, interval=cdk.Duration.seconds(1))
         wait.add_catch(
-            expire.next(sfn.Succeed(self, "Expired")), errors=["States.Timeout"], result_path="$.error"
+            expire.next(sfn.Succeed(self, "Expired")),
+            errors=["States.Timeout"],
+            result_path="$.error",
         )
         decided = (
             sfn.Choice(self, "Decided?")

@@ -46,6 +46,7 @@ class Forecast:
     sigma: FloatArray
     adi: FloatArray
     cv2: FloatArray
+    size: FloatArray | None = None  # mean demand on the days that sold (a typical order)
 
 
 def _open_days(nonzero: NDArray[np.bool_], m: int) -> NDArray[np.bool_]:
@@ -177,4 +178,6 @@ def forecast(history: FloatArray, horizon: int, season_length: int = 7) -> Forec
             d, s = _croston(y[rows], horizon, tsb=name == TSB)
         daily[rows] = d
         sigma[rows] = s
-    return Forecast(models=models, daily=daily, sigma=sigma, adi=adi, cv2=cv2)
+    count = (y > 0).sum(axis=1)
+    size = y.sum(axis=1) / np.maximum(count, 1)
+    return Forecast(models=models, daily=daily, sigma=sigma, adi=adi, cv2=cv2, size=size)

@@ -113,6 +113,22 @@ def open_supply(
     return on_order, awaiting
 
 
+def supply_by_day(
+    pos: Iterable[ExistingPurchaseOrder], today: date
+) -> dict[str, dict[int, Decimal]]:
+    """Open supply (on order or awaiting a decision) per SKU by days from today until it
+    arrives; an overdue delivery counts as arriving today."""
+    by_sku: dict[str, dict[int, Decimal]] = {}
+    for po in pos:
+        if po.status not in OPEN_SUPPLY and po.status not in AWAITING_DECISION:
+            continue
+        days = max((po.delivery_date - today).days, 0)
+        for line in po.lines:
+            by_day = by_sku.setdefault(line.sku, {})
+            by_day[days] = by_day.get(days, ZERO) + line.quantity
+    return by_sku
+
+
 def committed_demand(
     lines: Iterable[CustomerOrderLine], today: date, window_end: date
 ) -> dict[str, dict[int, Decimal]]:

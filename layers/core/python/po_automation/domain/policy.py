@@ -5,8 +5,14 @@ to: the forecast demand until the next order could arrive (d + review period day
 what customers have already committed (the position subtracts that), plus safety stock
 z · σ_rel · √(Σ f²) over the cover, where σ_rel is the forecast's one-step error as a share
 of mean demand (so quiet and closed days carry no buffer) and z comes from the category's
-service level. The order never exceeds what the forecast says can be sold
-before the new goods expire.
+service level. A slow mover's buffer is at least one typical order (`min_stock`): its
+one-step error says little about the single order that would empty the shelf. The order
+never exceeds what the forecast says can be sold before the new goods expire, unless
+that would leave the shelf empty before the next delivery: then one minimum order goes in,
+since an empty shelf costs a dearer emergency order and the same waste.
+
+`gap_need` serves dual sourcing: what must arrive before a slower, cheaper supplier's
+delivery, so that a faster one covers only that gap.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class Requirement:
     need: Decimal  # order-up-to less the position (zero when covered)
     shelf_life_cap: Decimal  # the most that can be sold before a new lot expires
     capped: bool
+    runs_short: bool = False  # without a delivery now the shelf empties before the next one
 
 
 class SkuPolicy:
@@ -50,6 +57,7 @@ class SkuPolicy:
         "_cum_sq",
         "_relative_error",
         "committed",
+        "min_stock",
         "position",
         "review_days",
         "shelf_life_days",
@@ -68,6 +76,7 @@ class SkuPolicy:
         review_days: int,
         shelf_life_days: int,
         committed_through: NDArray[np.float64] | None = None,
+        min_stock: float = 0.0,
     ) -> None:
         if review_days < 1:
             raise ValueError("review period must be at least one day")
@@ -86,6 +95,7 @@ class SkuPolicy:
         self.shelf_life_days = max(shelf_life_days, 1)
         # Cumulative committed demand by day, for when stock runs short (not how much).
         self._committed_through = committed_through
+        self.min_stock = max(min_stock, 0.0)
 
     def _demand_through(self, days: int) -> float:
         return float(self._cum[min(days, len(self._cum) - 1)])
@@ -93,15 +103,20 @@ class SkuPolicy:
     def _uncommitted(self, days: int) -> Decimal:
         return max(to_decimal(self._demand_through(days)) - self.committed, ZERO)
 
+    def _safety(self, days: int) -> Decimal:
+        spread = math.sqrt(float(self._cum_sq[min(days, len(self._cum_sq) - 1)]))
+        buffer = self.z * self._relative_error * spread
+        return to_decimal(max(buffer, self.min_stock) if self._demand_through(days) else buffer)
+
     def requirement(self, days_to_delivery: int) -> Requirement:
         cover = max(days_to_delivery, 0) + self.review_days
         demand = self._uncommitted(cover)
-        spread = math.sqrt(float(self._cum_sq[min(cover, len(self._cum_sq) - 1)]))
-        safety = to_decimal(self.z * self._relative_error * spread)
+        safety = self._safety(cover)
         up_to = demand + safety
         cap = self._uncommitted(max(days_to_delivery, 0) + self.shelf_life_days) - self.position
         need = max(up_to - self.position, ZERO)
         capped = need > cap
+        runs_short = self.position < demand + to_decimal(self.min_stock) and need > ZERO
         return Requirement(
             days_to_delivery=days_to_delivery,
             cover_days=cover,
@@ -111,7 +126,20 @@ class SkuPolicy:
             need=min(need, max(cap, ZERO)),
             shelf_life_cap=max(cap, ZERO),
             capped=capped,
+            runs_short=runs_short,
         )
+
+    def gap_need(self, arrival_days: int, supply_before: Decimal) -> Decimal:
+        """What must arrive before day `arrival_days` (sales up to then plus their safety
+        stock), given the stock and deliveries landing before it."""
+        if arrival_days <= 0:
+            return ZERO
+        demand = self._demand_through(arrival_days)
+        if self._committed_through is not None:
+            last = min(arrival_days - 1, len(self._committed_through) - 1)
+            demand = max(demand, float(self._committed_through[last]))
+        wanted = to_decimal(demand) + self._safety(arrival_days)
+        return max(wanted - supply_before, ZERO)
 
     def need_date(self, today: date, safety_stock: Decimal) -> date | None:
         """The first day on which the position, less forecast demand, falls below safety

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, Protocol
 
 from po_automation.domain import price_refresh
 from po_automation.domain.calendar import london_date
-from po_automation.domain.models import PriceBreak, SupplierOffer
+from po_automation.domain.models import SupplierOffer
 from po_automation.stores.inventory import InventoryPicture
 from po_automation.stores.price_cache import PriceCacheStore
 
@@ -46,33 +45,6 @@ class PriceSyncReport:
         }
 
 
-def offers_from(sku: str, pricing: Any, availability: Any) -> list[SupplierOffer]:
-    """Join a product's supplier prices with their stock; no availability row means none."""
-    available: dict[str, Decimal] = {a.supplier_id: a.available_qty for a in availability.data}
-    return [
-        SupplierOffer(
-            sku=sku,
-            product_id=pricing.product_id,
-            supplier_id=p.supplier_id,
-            supplier_name=p.supplier_name,
-            currency=p.currency,
-            unit_price=p.unit_price,
-            pack_size=p.pack_size,
-            min_order_qty=p.min_order_qty,
-            lead_time_days=p.lead_time_days,
-            order_cutoff=_as_time(p.order_cutoff),
-            available_qty=available.get(p.supplier_id, Decimal("0")),
-            valid_until=p.valid_until,
-            price_breaks=tuple(PriceBreak(b.min_qty, b.unit_price) for b in p.price_breaks),
-        )
-        for p in pricing.data
-    ]
-
-
-def _as_time(value: Any) -> time:
-    return value if isinstance(value, time) else time.fromisoformat(str(value))
-
-
 def sync_prices(
     skus: Iterable[str],
     product_ids: Mapping[str, str],
@@ -96,7 +68,7 @@ def sync_prices(
     fresh: list[SupplierOffer] = []
     for product_id, offers in result.offers.items():
         report.refreshed += 1
-        fresh.extend(offers_from(sku_of[product_id], offers.pricing, offers.availability))
+        fresh.extend(offers.to_domain(sku_of[product_id]))
     for product_id, error in result.errors.items():
         report.failed[sku_of[product_id]] = f"{type(error).__name__}: {error}"
     report.offers = cache.put_offers(fresh, now)

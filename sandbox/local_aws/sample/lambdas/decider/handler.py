@@ -3,6 +3,7 @@
 import json
 
 import boto3
+
 from po_automation.settings import get_settings
 
 

@@ -1,6 +1,7 @@
 """Submits a draft (stands in for submit_po); a draft id starting with "fail" raises."""
 
 import boto3
+
 from po_automation.settings import get_settings
 
 

@@ -1,6 +1,7 @@
 """Approval steps: prepare, store the task token while waiting, or expire the draft."""
 
 import boto3
+
 from po_automation.settings import get_settings
 
 

@@ -3,6 +3,7 @@
 import os
 
 import boto3
+
 from po_automation.settings import get_settings
 
 

@@ -1,0 +1,149 @@
+"""Security facts of the synthesized stack: cdk-nag, cfn-lint and least-privilege IAM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.infrastructure.conftest import Synthesized
+from tests.infrastructure.template_queries import (
+    actions_of,
+    function_statements,
+    functions,
+    logical_id_of,
+    of_type,
+    refers_to,
+    resources_for,
+)
+
+pytestmark = pytest.mark.slow
+
+CERVE_CALLERS = {"submit_po", "price_sync", "catalog_sync", "reconcile_pos"}
+WRITE_PREFIXES = ("dynamodb:Put", "dynamodb:Update", "dynamodb:Delete", "dynamodb:BatchWrite")
+
+
+def test_cdk_nag_aws_solutions_reports_no_unacknowledged_finding(
+    synthesized: Synthesized,
+) -> None:
+    violations = [
+        f"{v['ruleName']} at {c['constructPath']}"
+        for plugin in synthesized.validation_report.get("pluginReports", [])
+        for v in plugin.get("violations", [])
+        for c in v.get("violatingConstructs", [])
+    ]
+    assert synthesized.nag_error is None, "\n".join(violations) or synthesized.nag_error
+    assert violations == []
+
+
+def test_cfn_lint_passes_on_the_synthesized_template(synthesized: Synthesized) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    # W3005: CDK adds DependsOn on a function's role next to the GetAtt; harmless.
+    matches = lint_file(
+        Path(synthesized.template_path), config=ManualArgs(ignore_checks=["W3005"])
+    )
+    assert [str(m) for m in matches] == []
+
+
+def test_webhook_receiver_can_only_read_the_secret_and_send_to_its_queue(template) -> None:
+    statements = function_statements(template)["webhook_receiver"]
+    assert actions_of(statements) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
+        "sqs:SendMessage",
+    }
+    queue = logical_id_of(template, "AWS::SQS::Queue", QueueName="fc-po-dev-webhook-events")
+    (target,) = resources_for(statements, "sqs:SendMessage")
+    assert refers_to(target, queue)
+
+
+def test_only_the_decision_path_can_answer_a_waiting_approval(template) -> None:
+    by_function = function_statements(template)
+    success = {n for n, s in by_function.items() if "states:SendTaskSuccess" in actions_of(s)}
+    failure = {n for n, s in by_function.items() if "states:SendTaskFailure" in actions_of(s)}
+    # request_approval answers only the race where the decision came before the token.
+    assert success == {"record_decision", "request_approval"}
+    assert failure == {"record_decision"}
+
+
+def test_only_generation_and_decisions_start_approval_executions(template) -> None:
+    by_function = function_statements(template)
+    starters = {n for n, s in by_function.items() if "states:StartExecution" in actions_of(s)}
+    assert starters == {"generate_drafts", "record_decision"}
+
+
+def test_only_cerve_callers_and_the_receiver_read_the_cerve_secret(template) -> None:
+    by_function = function_statements(template)
+    readers = {
+        n for n, s in by_function.items() if "secretsmanager:GetSecretValue" in actions_of(s)
+    }
+    assert readers == CERVE_CALLERS | {"webhook_receiver"}
+    for name in readers:
+        (arn,) = resources_for(by_function[name], "secretsmanager:GetSecretValue")
+        assert arn["Fn::Join"][1][-1] == ":secret:fc-po/dev/cerve-??????"
+
+
+def test_no_function_has_wildcard_actions_or_managed_policies(template) -> None:
+    for name, statements in function_statements(template).items():
+        assert not [a for a in actions_of(statements) if a.endswith("*")], name
+    for role in of_type(template, "AWS::IAM::Role").values():
+        principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        if principal.get("Service") == "lambda.amazonaws.com":
+            assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_every_function_has_its_own_role(template) -> None:
+    roles = [p["Role"]["Fn::GetAtt"][0] for p in functions(template).values()]
+    assert len(roles) == len(set(roles)) == 11
+
+
+def test_table_writes_are_granted_only_where_a_function_changes_that_data(template) -> None:
+    po_table = logical_id_of(
+        template, "AWS::DynamoDB::Table", TableName="fc-po-dev-purchase-orders"
+    )
+    writers = {
+        name
+        for name, statements in function_statements(template).items()
+        for s in statements
+        if any(a.startswith(WRITE_PREFIXES) for a in actions_of([s]))
+        and refers_to(s["Resource"], po_table)
+    }
+    assert writers == {
+        "generate_drafts",
+        "request_approval",
+        "record_decision",
+        "submit_po",
+        "apply_events",
+        "reconcile_pos",
+    }
+
+
+def test_cdk_nag_reports_a_deliberately_widened_permission(tmp_path) -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_lambda as lambda_
+
+    from infrastructure.nag import apply_aws_solutions_checks
+
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "WidenedForTest")
+    fn = lambda_.Function(
+        stack,
+        "TooPowerful",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(e, c):\n    return {}\n"),
+    )
+    fn.add_to_role_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
+    apply_aws_solutions_checks(app)
+    with pytest.raises(Exception, match="[Vv]alidation"):
+        app.synth()
+    report = (tmp_path / "validation-report.json").read_text()
+    assert "AwsSolutions-IAM5[Action::*]" in report
+    assert "AwsSolutions-IAM5[Resource::*]" in report
+    assert "WidenedForTest/TooPowerful/ServiceRole/DefaultPolicy" in report
