@@ -12,11 +12,13 @@ import sys
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling, IgnoreMode
+from aws_cdk import BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 LAMBDA_PYTHON_VERSION = "3.12"
-LAMBDA_PLATFORM = "manylinux2014_aarch64"
+# The python3.12 runtime is Amazon Linux 2023 (glibc 2.34): manylinux2014 wheels and the
+# manylinux_2_28 ones (numpy >= 2.3 ships only those for aarch64) both run there.
+LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
 
 
@@ -28,7 +30,7 @@ def pip_install_command(requirements: Path, target: Path) -> list[str]:
     return [
         sys.executable, "-m", "pip", "install",
         "--requirement", str(requirements),
-        "--platform", LAMBDA_PLATFORM,
+        *[arg for platform in LAMBDA_PLATFORMS for arg in ("--platform", platform)],
         "--implementation", "cp",
         "--python-version", LAMBDA_PYTHON_VERSION,
         "--only-binary=:all:",
@@ -59,7 +61,7 @@ class LocalPipBundling:
         )
         if result.returncode != 0:
             raise LayerBundlingError(
-                f"pip could not install {requirements} for {LAMBDA_PLATFORM} / CPython "
+                f"pip could not install {requirements} for {'/'.join(LAMBDA_PLATFORMS)}, CPython "
                 f"{LAMBDA_PYTHON_VERSION}:\n{result.stderr.strip()}"
             )
         shutil.copytree(

@@ -183,7 +183,7 @@ class StageSettings(_Strict):
         return str(self.cerve_base_url).rstrip("/")
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(root)"
     if error["type"] == "missing":
         return f"{key}: missing"
@@ -199,9 +199,8 @@ def load_stage_settings(stages: Any, stage: str | None) -> StageSettings:
     if not isinstance(stages, dict) or not stages:
         raise StageSettingsError("cdk.json context has no `stages` object")
     if stage not in stages:
-        raise StageSettingsError(
-            f"unknown stage {stage!r}: cdk.json context `stages` defines {', '.join(sorted(stages))}"
-        )
+        known = ", ".join(sorted(stages))
+        raise StageSettingsError(f"unknown stage {stage!r}: cdk.json `stages` defines {known}")
     try:
         return StageSettings.model_validate(stages[stage])
     except ValidationError as exc:

@@ -26,9 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
+from aws_cdk import App
+from moto.server import ThreadedMotoServer
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
+if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
+
+from infrastructure.app_builder import build_stack  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-2"
@@ -75,8 +81,6 @@ def free_port() -> int:
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
     """moto on loopback; yields the endpoint the CLI and boto3 use."""
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -143,14 +147,8 @@ def synthesize(
     outdir: Path, stage: str, lambdas_root: Path | None, bundle_layer: bool
 ) -> tuple[str, dict]:
     """Synthesize in this process (cdk-nag included) into `outdir`; returns stack + template."""
-    from aws_cdk import App
-
-    from infrastructure.app_builder import build_stack
-
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    context.update(
-        stage=stage, bundle_layer=bundle_layer, untagged_resource_types=MOTO_UNTAGGABLE
-    )
+    context.update(stage=stage, bundle_layer=bundle_layer, untagged_resource_types=MOTO_UNTAGGABLE)
     app = App(context=context, outdir=str(outdir))
     stack = build_stack(app, lambdas_root=lambdas_root)
     app.synth()
@@ -160,7 +158,6 @@ def synthesize(
 
 def verify(endpoint: str, stage: str, template: dict, report: RehearsalReport) -> None:
     """Look the deployed resources up by their physical names, as an operator would."""
-    import boto3
 
     def client(service: str):  # type: ignore[no-untyped-def]
         return boto3.client(
@@ -184,9 +181,7 @@ def verify(endpoint: str, stage: str, template: dict, report: RehearsalReport) -
         url.rsplit("/", 1)[-1] for url in client("sqs").list_queues().get("QueueUrls", [])
     }
     functions = [p["FunctionName"] for p in by_type.get("AWS::Lambda::Function", [])]
-    existing_functions = {
-        f["FunctionName"] for f in client("lambda").list_functions()["Functions"]
-    }
+    existing_functions = {f["FunctionName"] for f in client("lambda").list_functions()["Functions"]}
     machines = [p["StateMachineName"] for p in by_type.get("AWS::StepFunctions::StateMachine", [])]
     existing_machines = {
         m["name"] for m in client("stepfunctions").list_state_machines()["stateMachines"]

@@ -14,7 +14,7 @@ and what cannot be served is lost; whatever expires at the end of the day is was
 
 Two data sets: the sample data (`sample_data/` through the source adapters, offers from
 `sandbox/cerve_seed.json`) and the real Fulton Fish Market whiting series
-(`../shared/data/`), which also gets a rolling-origin forecast-accuracy check against
+(`sample_data/reference/`), which also gets a rolling-origin forecast-accuracy check against
 seasonal-naive. Writes `build/evaluation.json` and a chart of one SKU.
 """
 
@@ -64,7 +64,7 @@ from po_automation.domain.rules import BuyingRules  # noqa: E402
 ZERO = Decimal("0")
 EMERGENCY_PREMIUM = Decimal("1.18")
 WARM_UP_DAYS = 28
-REAL_SERIES = ROOT.parent / "shared" / "data" / "fulton_fish_market_daily.csv"
+REAL_SERIES = ROOT / "sample_data" / "reference" / "fulton_fish_market_daily.csv"
 POLICIES = ("ours", "par_level", "naive")
 
 

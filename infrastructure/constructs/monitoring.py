@@ -29,6 +29,8 @@ BUSINESS_METRICS = (
     ("DraftsAwaitingApproval", "Maximum"),
     ("SkusAtRiskOfStockout", "Maximum"),
 )
+
+
 @dataclass(frozen=True)
 class _NamedAlarm:
     alarm: cloudwatch.Alarm
@@ -110,8 +112,7 @@ class Monitoring(Construct):
                 f"{fn.node.id}Throttles",
                 fn.function.metric_throttles(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"{fn.function_name} was throttled. "
-                "Runbook: docs/deployment.md#function-throttles",
+                f"{fn.function_name} was throttled. Runbook: docs/deployment.md#function-throttles",
                 alarm_name=f"{name}-throttles",
             )
         for machine in state_machines:
@@ -183,5 +184,7 @@ class Monitoring(Construct):
             cloudwatch.Alarm.from_alarm_name(self, f"Ref{i}", alarm.alarm_name_literal)
             for i, alarm in enumerate(self.alarms)
         ]
-        dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=by_name, width=24))
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=by_name, width=24)
+        )
         return dashboard

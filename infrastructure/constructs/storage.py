@@ -106,9 +106,7 @@ class Storage(Construct):
                 object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
                 server_access_logs_bucket=self.access_logs,
                 server_access_logs_prefix=f"{prefix}/",
-                lifecycle_rules=[
-                    s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90))
-                ],
+                lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90))],
                 removal_policy=RemovalPolicy.RETAIN,  # exports are the audit trail
             )
 

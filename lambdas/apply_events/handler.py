@@ -22,7 +22,9 @@ from po_automation.observability import logger, metrics, tracer
 from po_automation.services.events import EventApplier, build_applier, parse_event
 from po_automation.settings import get_settings
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch where every event fails still answers with each message id, so SQS counts
+# receives per message (and dead-letters after 5) instead of retrying an opaque error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _applier: EventApplier | None = None
 
 

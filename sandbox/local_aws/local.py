@@ -1,3 +1,4 @@
+# ruff: noqa: PLC0415 - moto backends and the layer are imported lazily, once mocked
 """`LocalAws`: the synthesized CDK stack deployed into moto, with Lambda code run in-process.
 
     with LocalAws(build_stack) as local:
@@ -236,7 +237,11 @@ class LocalAws:
 
     def function(self, name: str) -> DeployedFunction:
         """Look a function up by short name, deployed name, logical id or ARN."""
-        key = name.rsplit(":function:", 1)[-1].split(":", maxsplit=1)[0] if name.startswith("arn:") else name
+        key = (
+            name.rsplit(":function:", 1)[-1].split(":", maxsplit=1)[0]
+            if name.startswith("arn:")
+            else name
+        )
         for function in self.functions.values():
             if key in (function.name, function.function_name, function.logical_id):
                 return function

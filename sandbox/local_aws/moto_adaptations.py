@@ -1,3 +1,4 @@
+# ruff: noqa: PLC0415 - moto backends and the layer are imported lazily, once mocked
 """Every change the local AWS makes to moto's behaviour, in one place, pinned to one version.
 
 moto 5.2.5 runs state machines and deploys CloudFormation templates, but a CDK template
@@ -387,7 +388,7 @@ class ApiStageResource(_FilledResource):
             description=p.get("Description", ""),
             tracing_enabled=p.get("TracingEnabled"),
         )
-        return cls(stage.name, {})
+        return cls(str(stage.name), {})
 
 
 FILLED_RESOURCE_TYPES: dict[str, type[_FilledResource]] = {

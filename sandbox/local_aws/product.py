@@ -23,7 +23,7 @@ def product_stack(*, nag: bool = False, lambdas_root: Path | None = None) -> Sta
     """A builder for the real stack; cdk-nag is off by default (it checks, it deploys nothing)."""
 
     def build(app: cdk.App) -> cdk.Stack:
-        from infrastructure.app_builder import build_stack
+        from infrastructure.app_builder import build_stack  # noqa: PLC0415 - only when synthesizing
 
         return build_stack(app, nag=nag, lambdas_root=lambdas_root)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: PLC0415 - moto backends and the layer are imported lazily, once mocked
 """Runs a Lambda handler in this process, as the Lambda runtime would run it in a container.
 
 Each invocation sees exactly its function's environment (the template's variables plus the

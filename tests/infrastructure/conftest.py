@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App
 
+from infrastructure.app_builder import build_stack
 from infrastructure.stage_settings import FUNCTION_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -43,10 +45,6 @@ def lambdas_root(tmp: Path) -> Path:
 
 
 def synthesize(outdir: Path, root: Path, stage: str = "dev") -> Synthesized:
-    from aws_cdk import App
-
-    from infrastructure.app_builder import build_stack
-
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     context.update(stage=stage, bundle_layer="false")  # as `-c bundle_layer=false`
     app = App(context=context, outdir=str(outdir))

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from cfnlint.api import ManualArgs, lint_file
 
+from infrastructure.nag import apply_aws_solutions_checks
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.template_queries import (
     actions_of,
@@ -37,12 +42,8 @@ def test_cdk_nag_aws_solutions_reports_no_unacknowledged_finding(
 
 
 def test_cfn_lint_passes_on_the_synthesized_template(synthesized: Synthesized) -> None:
-    from cfnlint.api import ManualArgs, lint_file
-
     # W3005: CDK adds DependsOn on a function's role next to the GetAtt; harmless.
-    matches = lint_file(
-        Path(synthesized.template_path), config=ManualArgs(ignore_checks=["W3005"])
-    )
+    matches = lint_file(Path(synthesized.template_path), config=ManualArgs(ignore_checks=["W3005"]))
     assert [str(m) for m in matches] == []
 
 
@@ -124,12 +125,6 @@ def test_table_writes_are_granted_only_where_a_function_changes_that_data(templa
 
 
 def test_cdk_nag_reports_a_deliberately_widened_permission(tmp_path) -> None:
-    from aws_cdk import App, Stack
-    from aws_cdk import aws_iam as iam
-    from aws_cdk import aws_lambda as lambda_
-
-    from infrastructure.nag import apply_aws_solutions_checks
-
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "WidenedForTest")
     fn = lambda_.Function(
@@ -141,7 +136,7 @@ def test_cdk_nag_reports_a_deliberately_widened_permission(tmp_path) -> None:
     )
     fn.add_to_role_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
     apply_aws_solutions_checks(app)
-    with pytest.raises(Exception, match="[Vv]alidation"):
+    with pytest.raises(Exception, match=r"[Vv]alidation"):
         app.synth()
     report = (tmp_path / "validation-report.json").read_text()
     assert "AwsSolutions-IAM5[Action::*]" in report

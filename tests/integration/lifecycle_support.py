@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,8 +13,11 @@ from typing import Any
 
 import boto3
 
+from po_automation import aws
 from po_automation.domain.models import DraftLine, DraftPurchaseOrder
 from po_automation.domain.purchase_order import PurchaseOrderRecord, new_record
+from po_automation.services.events import status_changed_detail
+from po_automation.settings import get_settings
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +33,16 @@ def make_line(sku: str = "SKU-1", quantity: str = "20", unit_price: str = "1.10"
         "min_order_qty": Decimal("10"),
     }
     defaults.update(kw)
-    return DraftLine(sku=sku, quantity=Decimal(quantity), unit_price=Decimal(unit_price),
-                     **defaults)
+    return DraftLine(
+        sku=sku, quantity=Decimal(quantity), unit_price=Decimal(unit_price), **defaults
+    )
 
 
-def make_draft(draft_id: str = "d-001", lines: tuple[DraftLine, ...] | None = None,
-               order_by: datetime | None = None) -> DraftPurchaseOrder:
+def make_draft(
+    draft_id: str = "d-001",
+    lines: tuple[DraftLine, ...] | None = None,
+    order_by: datetime | None = None,
+) -> DraftPurchaseOrder:
     return DraftPurchaseOrder(
         draft_id=draft_id,
         supplier_id="sup_green",
@@ -113,9 +121,6 @@ class FakeContext:
 
 def lifecycle_env(monkeypatch: Any, **extra: str) -> None:
     """Environment for handlers on moto; settings and cached clients start afresh."""
-    from po_automation import aws
-    from po_automation.settings import get_settings
-
     env = {
         "AWS_DEFAULT_REGION": "eu-west-2",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -140,12 +145,10 @@ class FakeTasks:
         self.successes: list[tuple[str, dict[str, Any]]] = []
         self.started: list[dict[str, Any]] = []
 
-    def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
-        import json
-
+    def send_task_success(self, *, taskToken: str, output: str) -> None:
         self.successes.append((taskToken, json.loads(output)))
 
-    def start_execution(self, *, stateMachineArn: str, name: str, input: str) -> None:  # noqa: N803, A002
+    def start_execution(self, *, stateMachineArn: str, name: str, input: str) -> None:
         self.started.append({"arn": stateMachineArn, "name": name, "input": input})
 
 
@@ -157,8 +160,6 @@ class FakePublisher:
         self.details.append(dict(detail))
 
     def publish(self, record: Any, change: Any) -> None:
-        from po_automation.services.events import status_changed_detail
-
         self.publish_detail(status_changed_detail(record, change))
 
 

@@ -41,10 +41,22 @@ def world(monkeypatch):
     with mock_aws():
         store = make_store()
         tasks, publisher, notifier, clock = FakeTasks(), FakePublisher(), FakeNotifier(), Clock()
-        approval = ApprovalService(store, notifier=notifier, publisher=publisher, tasks=tasks,
-                                   auto_approve_max_total=Decimal("500"), clock=clock)
-        decisions = DecisionService(store, tasks=tasks, publisher=publisher, notifier=notifier,
-                                    approval_state_machine_arn="arn:approval", clock=clock)
+        approval = ApprovalService(
+            store,
+            notifier=notifier,
+            publisher=publisher,
+            tasks=tasks,
+            auto_approve_max_total=Decimal("500"),
+            clock=clock,
+        )
+        decisions = DecisionService(
+            store,
+            tasks=tasks,
+            publisher=publisher,
+            notifier=notifier,
+            approval_state_machine_arn="arn:approval",
+            clock=clock,
+        )
         yield store, approval, decisions, tasks, publisher, notifier, clock
 
 
@@ -52,18 +64,22 @@ def waiting(world, draft_id="d-001", **kw):
     store, approval, *_ = world
     store.create_if_absent(make_record(draft_id, **kw))
     prepared = approval.prepare(draft_id)
-    assert prepared == {"draft_id": draft_id, "auto_approved": False,
-                        "seconds_until_cutoff": 5 * 3600}
+    assert prepared == {
+        "draft_id": draft_id,
+        "auto_approved": False,
+        "seconds_until_cutoff": 5 * 3600,
+    }
     approval.await_decision(draft_id, "token-1")
 
 
 def decide(decisions, **payload):
-    return decisions.record(parse_decision({"draft_id": "d-001", "decided_by": "ana",
-                                            "reason": "checked", **payload}))
+    return decisions.record(
+        parse_decision({"draft_id": "d-001", "decided_by": "ana", "reason": "checked", **payload})
+    )
 
 
 def test_a_small_unflagged_draft_is_auto_approved(world):
-    store, approval, _, tasks, publisher, *_ = world
+    store, approval, _, _tasks, publisher, *_ = world
     store.create_if_absent(make_record(lines=(make_line("SKU-1"),)))
     assert approval.prepare("d-001")["auto_approved"] is True
     record = store.require("d-001")
@@ -85,11 +101,11 @@ def test_approve_wakes_the_execution_and_records_who(world):
     store, _, decisions, tasks, publisher, *_ = world
     answer = decide(decisions, decision="approve")
     assert answer["outcome"] == "approved"
-    assert tasks.successes == [("token-1", {"decision": "approve", "decided_by": "ana",
-                                            "reason": "checked"})]
+    assert tasks.successes == [
+        ("token-1", {"decision": "approve", "decided_by": "ana", "reason": "checked"})
+    ]
     record = store.require("d-001")
-    assert (record.status, record.decided_by, record.task_token) == (
-        PoStatus.APPROVED, "ana", None)
+    assert (record.status, record.decided_by, record.task_token) == (PoStatus.APPROVED, "ana", None)
     assert publisher.details[-1]["to_status"] == "approved"
 
 
@@ -105,8 +121,11 @@ def test_a_second_decision_answers_already_decided_and_changes_nothing(world):
     store, _, decisions, tasks, *_ = world
     decide(decisions, decision="approve")
     before = store.require("d-001")
-    answer = decisions.record(parse_decision(
-        {"draft_id": "d-001", "decision": "reject", "decided_by": "bob", "reason": "no"}))
+    answer = decisions.record(
+        parse_decision(
+            {"draft_id": "d-001", "decision": "reject", "decided_by": "bob", "reason": "no"}
+        )
+    )
     assert answer["outcome"] == "already_decided"
     assert "already decided: approved by ana" in answer["message"]
     assert store.require("d-001") == before
@@ -161,10 +180,9 @@ def test_expiry_at_the_cutoff_ends_the_draft_and_tells_procurement(world):
 
 def test_expiry_after_a_decision_changes_nothing(world):
     waiting(world)
-    store, approval, decisions, *_ = world
+    _store, approval, decisions, *_ = world
     decide(decisions, decision="approve")
-    assert approval.expire("d-001") == {"draft_id": "d-001", "status": "approved",
-                                        "expired": False}
+    assert approval.expire("d-001") == {"draft_id": "d-001", "status": "approved", "expired": False}
 
 
 def test_a_decision_before_the_token_is_delivered_when_the_token_arrives(world):
@@ -178,7 +196,7 @@ def test_a_decision_before_the_token_is_delivered_when_the_token_arrives(world):
 
 
 def test_correcting_a_refused_po_starts_a_new_execution_by_revision(world):
-    store, approval, decisions, tasks, *_ = world
+    store, _approval, decisions, tasks, *_ = world
     waiting(world)
     decide(decisions, decision="approve")
     store.mark_needs_correction("d-001", "SKU-1: quantity refused")

@@ -22,19 +22,39 @@ from tools.bench_webhooks import run_burst
 
 def cerve_event(event_id: str, status: str, po_id: str = "po_1", minute: int = 0) -> str:
     at = f"2026-12-03T10:{minute:02d}:00Z"
-    return json.dumps({"id": event_id, "type": "po.status", "created_at": at,
-                       "data": {"purchase_order_id": po_id, "external_reference": None,
-                                "status": status, "occurred_at": at, "shipment": None}})
+    return json.dumps(
+        {
+            "id": event_id,
+            "type": "po.status",
+            "created_at": at,
+            "data": {
+                "purchase_order_id": po_id,
+                "external_reference": None,
+                "status": status,
+                "occurred_at": at,
+                "shipment": None,
+            },
+        }
+    )
 
 
 def sqs_batch(*bodies: str) -> dict:
-    return {"Records": [
-        {"messageId": f"msg-{i}", "receiptHandle": f"rh-{i}", "body": body,
-         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-         "md5OfBody": "", "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:webhooks",
-         "awsRegion": "eu-west-2"}
-        for i, body in enumerate(bodies)]}
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{i}",
+                "receiptHandle": f"rh-{i}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:webhooks",
+                "awsRegion": "eu-west-2",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
 @pytest.fixture
@@ -51,8 +71,11 @@ def applier(monkeypatch):
 
 def test_a_batch_answers_exactly_the_failing_message(applier):
     store, handle = applier
-    answer = handle(cerve_event("e1", "accepted"), cerve_event("e2", "accepted", "po_unknown"),
-                    cerve_event("e3", "dispatched", minute=5))
+    answer = handle(
+        cerve_event("e1", "accepted"),
+        cerve_event("e2", "accepted", "po_unknown"),
+        cerve_event("e3", "dispatched", minute=5),
+    )
     assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert store.require("d-1").status is PoStatus.DISPATCHED
 
@@ -60,7 +83,8 @@ def test_a_batch_answers_exactly_the_failing_message(applier):
 def test_the_same_event_twice_is_applied_once(applier):
     store, handle = applier
     assert handle(cerve_event("e1", "accepted"), cerve_event("e1", "accepted")) == {
-        "batchItemFailures": []}
+        "batchItemFailures": []
+    }
     assert handle(cerve_event("e1", "accepted")) == {"batchItemFailures": []}
     history = store.require("d-1").history
     assert [h.event_id for h in history].count("e1") == 1
@@ -73,7 +97,9 @@ def test_delivered_before_dispatched_stays_delivered(applier):
     record = store.require("d-1")
     assert record.status is PoStatus.DELIVERED
     assert (record.history[-1].to_status, record.history[-1].applied) == (
-        PoStatus.DISPATCHED, False)
+        PoStatus.DISPATCHED,
+        False,
+    )
 
 
 def test_an_event_for_an_unknown_po_is_retried_not_dropped(applier):

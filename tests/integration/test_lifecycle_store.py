@@ -12,7 +12,13 @@ from moto import mock_aws
 from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.purchase_order import CerveEvent, apply_event, approve
 from po_automation.stores.purchase_orders import ConcurrentUpdate
-from tests.integration.lifecycle_support import NOW, lifecycle_env, make_line, make_record, make_store
+from tests.integration.lifecycle_support import (
+    NOW,
+    lifecycle_env,
+    make_line,
+    make_record,
+    make_store,
+)
 
 
 @pytest.fixture

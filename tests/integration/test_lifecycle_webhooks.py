@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 from standardwebhooks.webhooks import Webhook
 
+from po_automation.settings import get_settings
 from tests.integration.lifecycle_support import (
     WEBHOOK_SECRET,
     FakeContext,
@@ -22,10 +23,17 @@ OTHER_SECRET = "whsec_" + base64.b64encode(b"another-secret-key-32-bytes-long").
 
 
 def body(event_id: str | None = "evt_1", status: str = "accepted") -> str:
-    event = {"type": "po.status", "created_at": "2026-12-03T10:15:00Z",
-             "data": {"purchase_order_id": "po_1", "external_reference": "FC-d-1",
-                      "status": status, "occurred_at": "2026-12-03T10:14:58Z",
-                      "shipment": None}}
+    event = {
+        "type": "po.status",
+        "created_at": "2026-12-03T10:15:00Z",
+        "data": {
+            "purchase_order_id": "po_1",
+            "external_reference": "FC-d-1",
+            "status": status,
+            "occurred_at": "2026-12-03T10:14:58Z",
+            "shipment": None,
+        },
+    }
     if event_id:
         event["id"] = event_id
     return json.dumps(event)
@@ -34,26 +42,42 @@ def body(event_id: str | None = "evt_1", status: str = "accepted") -> str:
 def signed_headers(payload: str, *, age=timedelta(0), secret=WEBHOOK_SECRET, msg_id="msg_1"):
     at = datetime.now(UTC) - age
     signature = Webhook(secret).sign(msg_id, at, payload)
-    return {"Webhook-Id": msg_id, "Webhook-Timestamp": str(int(at.timestamp())),
-            "Webhook-Signature": signature, "Content-Type": "application/json"}
+    return {
+        "Webhook-Id": msg_id,
+        "Webhook-Timestamp": str(int(at.timestamp())),
+        "Webhook-Signature": signature,
+        "Content-Type": "application/json",
+    }
 
 
 def rest_event(payload: str, headers: dict, b64: bool = False) -> dict:
-    return {"resource": "/webhooks/cerve", "path": "/webhooks/cerve", "httpMethod": "POST",
-            "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "requestContext": {"requestId": "r1", "stage": "prod", "path": "/prod/webhooks/cerve"},
-            "body": base64.b64encode(payload.encode()).decode() if b64 else payload,
-            "isBase64Encoded": b64}
+    return {
+        "resource": "/webhooks/cerve",
+        "path": "/webhooks/cerve",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": {"requestId": "r1", "stage": "prod", "path": "/prod/webhooks/cerve"},
+        "body": base64.b64encode(payload.encode()).decode() if b64 else payload,
+        "isBase64Encoded": b64,
+    }
 
 
 def http_event(payload: str, headers: dict, b64: bool = False) -> dict:
-    return {"version": "2.0", "routeKey": "POST /webhooks/cerve", "rawPath": "/webhooks/cerve",
-            "rawQueryString": "", "headers": {k.lower(): v for k, v in headers.items()},
-            "requestContext": {"http": {"method": "POST", "path": "/webhooks/cerve",
-                                        "sourceIp": "1.2.3.4"},
-                               "requestId": "r1", "stage": "$default"},
-            "body": base64.b64encode(payload.encode()).decode() if b64 else payload,
-            "isBase64Encoded": b64}
+    return {
+        "version": "2.0",
+        "routeKey": "POST /webhooks/cerve",
+        "rawPath": "/webhooks/cerve",
+        "rawQueryString": "",
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/webhooks/cerve", "sourceIp": "1.2.3.4"},
+            "requestId": "r1",
+            "stage": "$default",
+        },
+        "body": base64.b64encode(payload.encode()).decode() if b64 else payload,
+        "isBase64Encoded": b64,
+    }
 
 
 @pytest.fixture
@@ -128,7 +152,9 @@ def test_http_api_v2_with_lowercase_headers_and_base64(receiver):
     call, queued = receiver
     payload = body("evt_v2")
     assert call(http_event(payload, signed_headers(payload), b64=True)) == (
-        202, {"received": "evt_v2"})
+        202,
+        {"received": "evt_v2"},
+    )
     assert queued() == ["evt_v2"]
 
 
@@ -150,8 +176,6 @@ def test_a_missing_event_id_is_400_with_a_reason(receiver):
 def test_when_sqs_refuses_the_answer_is_not_2xx(receiver, monkeypatch):
     call, _ = receiver
     monkeypatch.setenv("WEBHOOK_QUEUE_URL", "https://sqs.eu-west-2.amazonaws.com/123456789012/nope")
-    from po_automation.settings import get_settings
-
     get_settings.cache_clear()
     payload = body()
     status, answer = call(rest_event(payload, signed_headers(payload)))

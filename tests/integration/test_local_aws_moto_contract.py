@@ -12,7 +12,10 @@ import inspect
 import moto
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.cloudformation import parsing
+from moto.cloudformation.custom_model import CustomModel
 from moto.core.config import default_user_config
+from moto.kms.models import Key
+from moto.sqs.models import Queue
 from moto.stepfunctions.models import StateMachine
 
 from sandbox.local_aws import moto_adaptations
@@ -44,8 +47,6 @@ def test_cloudformation_state_machines_still_skip_the_executing_backend():
 
 
 def test_sqs_still_pushes_to_event_source_mappings_on_send():
-    from moto.sqs.models import Queue
-
     assert "lambda_event_source_mappings" in inspect.getsource(Queue.add_message)
     signature = inspect.signature(LambdaBackend.create_event_source_mapping)
     assert list(signature.parameters) == ["self", "spec"]
@@ -57,15 +58,11 @@ def test_models_whose_ref_we_supply_still_have_no_physical_resource_id():
 
 
 def test_kms_cloudformation_still_passes_tags_through_untranslated():
-    from moto.kms.models import Key
-
     source = inspect.getsource(Key.create_from_cloudformation_json)
     assert 'tags=properties.get("Tags", [])' in source
 
 
 def test_custom_resources_still_wait_for_a_response_url():
-    from moto.cloudformation.custom_model import CustomModel
-
     assert "ResponseURL" in inspect.getsource(CustomModel.create_from_cloudformation_json)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -71,8 +72,6 @@ def test_the_host_environment_does_not_leak_into_a_function(local, monkeypatch):
     monkeypatch.setenv("ONLY_IN_WRITER", "leaked")
 
     assert local.invoke("writer", {"id": "w-2"})["table"] == "fc-po-sample-purchase-orders"
-    import os
-
     assert os.environ["PO_TABLE_NAME"] == "someone-elses-table"
 
 

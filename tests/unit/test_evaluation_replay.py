@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "data" / "fulton_fish_market_daily.csv"
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,10 @@ def evaluate():
     return module
 
 
-pytestmark = pytest.mark.skipif(not REAL.exists(), reason="real series not present")
+
+def test_real_series_is_the_committed_copy(evaluate):
+    assert evaluate.REAL_SERIES == ROOT / "sample_data" / "reference" / "fulton_fish_market_daily.csv"
+    assert evaluate.REAL_SERIES.exists()
 
 
 def test_real_series_lands_on_a_weekday_calendar(evaluate):

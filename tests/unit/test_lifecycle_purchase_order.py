@@ -14,6 +14,7 @@ from po_automation.domain.purchase_order import (
     AlreadyDecided,
     CerveEvent,
     InvalidOverride,
+    Shipment,
     Source,
     apply_event,
     approve,
@@ -30,23 +31,34 @@ NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def line(sku: str, qty: str, price: str, pack: str = "5", moq: str = "10") -> DraftLine:
-    return DraftLine(sku=sku, product_id=f"prd_{sku}", quantity=Decimal(qty),
-                     unit_price=Decimal(price), reason="", pack_size=Decimal(pack),
-                     min_order_qty=Decimal(moq), last_price_paid=Decimal("1.20"))
+    return DraftLine(
+        sku=sku,
+        product_id=f"prd_{sku}",
+        quantity=Decimal(qty),
+        unit_price=Decimal(price),
+        reason="",
+        pack_size=Decimal(pack),
+        min_order_qty=Decimal(moq),
+        last_price_paid=Decimal("1.20"),
+    )
 
 
 def record():
     draft = DraftPurchaseOrder(
-        draft_id="d-1", supplier_id="sup_1", supplier_name="Green Fields",
-        delivery_date=date(2026, 12, 5), order_by=NOW + timedelta(hours=4),
+        draft_id="d-1",
+        supplier_id="sup_1",
+        supplier_name="Green Fields",
+        delivery_date=date(2026, 12, 5),
+        order_by=NOW + timedelta(hours=4),
         lines=(line("A", "20", "1.10"), line("B", "10", "2.00")),
     )
     return new_record(draft, NOW)
 
 
 def event(status: str, event_id: str = "evt_1", minutes: int = 0) -> CerveEvent:
-    return CerveEvent(event_id, "po.status", "po_1", "FC-d-1", status,
-                      NOW + timedelta(minutes=minutes))
+    return CerveEvent(
+        event_id, "po.status", "po_1", "FC-d-1", status, NOW + timedelta(minutes=minutes)
+    )
 
 
 def test_keys_derive_from_the_draft_and_the_key_changes_with_an_edit():
@@ -153,11 +165,16 @@ def test_events_move_forward_and_late_ones_are_kept_unapplied():
 
 
 def test_a_shipment_dispatch_moves_the_po_to_dispatched():
-    from po_automation.domain.purchase_order import Shipment
-
     accepted, _ = apply_event(submitted(), event("accepted"), NOW)
-    shipped = CerveEvent("e3", "shipment.dispatched", "po_1", None, None, NOW,
-                         Shipment("shp_1", "dispatched", "2026-12-05T08:00:00Z", NOW))
+    shipped = CerveEvent(
+        "e3",
+        "shipment.dispatched",
+        "po_1",
+        None,
+        None,
+        NOW,
+        Shipment("shp_1", "dispatched", "2026-12-05T08:00:00Z", NOW),
+    )
     r, change = apply_event(accepted, shipped, NOW)
     assert r.status is PoStatus.DISPATCHED and change is not None
     assert r.shipments[0].status == "dispatched"

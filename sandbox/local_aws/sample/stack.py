@@ -146,7 +146,7 @@ class SampleStack(cdk.Stack):
 
         writer = function("writer", ONLY_IN_WRITER="yes")
         waiter = function("waiter")
-        decider = function("decider")
+        function("decider")
         expirer = function("expirer")
         applier = function("applier")
         webhook = function("webhook")

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     price_flag_ratio: Decimal = Decimal("1.10")  # price > 110% of last paid is flagged
     quantity_flag_ratio: Decimal = Decimal("3")  # quantity > 3x usual is flagged
     price_cache_ttl_minutes: int = 15
-    planning_horizon_days: int = 7
+    planning_horizon_days: int = 2  # beyond lead time: how far ahead a SKU may need buying
     review_period_days: int = 1
     reconcile_after_hours: int = 6  # ask Cerve about POs silent for this long
 

@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from po_automation.domain.inventory import (
     committed_demand,
     open_supply,
     sellable_quantity,
+    supply_by_day,
 )
 from po_automation.domain.models import (
     CustomerOrderLine,
@@ -105,8 +106,28 @@ class PlanningResult:
         return self._by_sku[sku]
 
 
-def _qty(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+def _lasts(lot: StockLot, today: date) -> bool:
+    return lot.expiry_date is None or lot.expiry_date > today
+
+
+def _qty(value: Decimal, step: Decimal | None = None) -> str:
+    """A quantity for people: to `step` when given (a forecast's 25.721 reads 26 for a
+    product bought in whole packs), without trailing zeros."""
+    if step is not None:
+        value = value.quantize(step, rounding=ROUND_HALF_UP)
+    shown = value.normalize()
+    return f"{shown if shown else ZERO:f}"
+
+
+def display_step(offers: Sequence[SupplierOffer]) -> Decimal:
+    """The finest precision any supplier sells the product in: whole units for packs of
+    12 or 2.5 kg alike would hide the half; 0.01 kg packs show hundredths."""
+    places = 0
+    for offer in offers:
+        exponent = offer.pack_size.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            places = max(places, -exponent)
+    return Decimal(1).scaleb(-places)
 
 
 def _history_matrix(
@@ -159,17 +180,22 @@ def _last_prices(
 
 
 def _quantity_reason(
-    product: Product, req: Requirement, pos: InventoryPosition, model: str, level: float
+    product: Product,
+    req: Requirement,
+    pos: InventoryPosition,
+    model: str,
+    level: float,
+    step: Decimal,
 ) -> str:
     text = (
-        f"Need {_qty(req.need)} {product.unit}: forecast {_qty(req.demand)} over the next "
-        f"{req.cover_days} days ({model.replace('_', ' ')}) plus safety stock "
-        f"{_qty(req.safety_stock)} for {level:.0%} service, less position "
-        f"{_qty(pos.position)} ({pos.describe()})"
+        f"Need {_qty(req.need, step)} {product.unit}: forecast {_qty(req.demand, step)} over "
+        f"the next {req.cover_days} days ({model.replace('_', ' ')}) plus safety stock "
+        f"{_qty(req.safety_stock, step)} for {level:.0%} service, less position "
+        f"{_qty(pos.position, step)} ({pos.describe(step)})"
     )
     if req.capped:
         text += (
-            f"; capped at {_qty(req.shelf_life_cap)}, what sells within its "
+            f"; capped at {_qty(req.shelf_life_cap, step)}, what sells within its "
             f"{product.shelf_life_days}-day shelf life"
         )
     return text
@@ -287,6 +313,9 @@ def plan_purchase_orders(
     for lot in inputs.stock:
         lots_by_sku.setdefault(lot.sku, []).append(lot)
     on_order, awaiting = open_supply(inputs.existing_pos)
+    arriving = supply_by_day(inputs.existing_pos, today)
+    intermittent = {forecasting.SBA, forecasting.TSB}
+    sizes = fc.size if fc.size is not None else np.zeros(len(skus))
     window_end = today + timedelta(days=max_lead + 1 + rules.review_period_days)
     committed = committed_demand(inputs.customer_orders, today, window_end)
     reliability = on_time_rates(inputs.purchase_history)
@@ -328,6 +357,7 @@ def plan_purchase_orders(
             decisions[sku] = _nothing(sku, fc.models[i], pos, "Not ordered: no supplier offer.")
             continue
         level = rules.service_level(product.category)
+        step = display_step(offers)
         policy = SkuPolicy(
             daily_forecast=daily,
             sigma=float(fc.sigma[i]),
@@ -337,8 +367,19 @@ def plan_purchase_orders(
             review_days=rules.review_period_days,
             shelf_life_days=min(product.shelf_life_days, _MAX_CAP_DAYS),
             committed_through=committed_through,
+            min_stock=float(sizes[i]) if fc.models[i] in intermittent else 0.0,
+            on_shelf=pos.position
+            + sum((lot.quantity for lot in lots if _lasts(lot, today)), ZERO)
+            - pos.sellable,
         )
         cache: dict[int, Requirement] = {}
+        coming = sorted(arriving.get(sku, {}).items())
+
+        def gap_need(
+            days: int, _p: SkuPolicy = policy, _s: Decimal = pos.sellable, _in: list = coming
+        ) -> Decimal:
+            before = _s + sum((q for d, q in _in if d < days), ZERO)
+            return _p.gap_need(days, before)
 
         def requirement_at(days: int, _p: SkuPolicy = policy, _c: dict = cache) -> Requirement:
             if days not in _c:
@@ -359,18 +400,19 @@ def plan_purchase_orders(
             requirement_at=requirement_at,
             need_date=need_date,
             reliability=reliability,
+            gap_need=gap_need,
         )
         if not choice.allocations:
             req = probe
             if req.need <= ZERO:
                 why = (
-                    f"Not ordered: position {_qty(pos.position)} covers the order-up-to level "
-                    f"{_qty(req.order_up_to)} ({pos.describe()})."
+                    f"Not ordered: position {_qty(pos.position, step)} covers the order-up-to "
+                    f"level {_qty(req.order_up_to, step)} ({pos.describe(step)})."
                 )
                 if req.capped and req.order_up_to > pos.position:
                     why = (
                         f"Not ordered: stock already covers what sells within the "
-                        f"{product.shelf_life_days}-day shelf life ({pos.describe()})."
+                        f"{product.shelf_life_days}-day shelf life ({pos.describe(step)})."
                     )
             else:
                 why = "Not ordered: no supplier can take it (" + "; ".join(choice.rejected) + ")."
@@ -378,7 +420,7 @@ def plan_purchase_orders(
             continue
         chosen[sku] = list(choice.allocations)
         base = _quantity_reason(
-            product, choice.allocations[0].requirement, pos, fc.models[i], level
+            product, choice.allocations[0].requirement, pos, fc.models[i], level, step
         )
         first = choice.allocations[0].delivery_date
         if need_date is not None and first > need_date:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from po_automation.domain.lifecycle import AWAITING_DECISION, OPEN_SUPPLY, PoStatus
 from po_automation.domain.models import CustomerOrderLine, CustomerOrderStatus, StockLot
@@ -53,19 +53,23 @@ class InventoryPosition:
     def position(self) -> Decimal:
         return self.sellable + self.on_order + self.awaiting_approval - self.committed
 
-    def describe(self) -> str:
-        parts = [f"sellable stock {_q(self.sellable)}"]
+    def describe(self, step: Decimal | None = None) -> str:
+        """Plain English; quantities shown to `step` (e.g. the pack precision) when given."""
+        parts = [f"sellable stock {_q(self.sellable, step)}"]
         if self.sellable != self.on_hand:
-            parts[0] += f" of {_q(self.on_hand)} on hand"
-        parts.append(f"on order {_q(self.on_order)}")
+            parts[0] += f" of {_q(self.on_hand, step)} on hand"
+        parts.append(f"on order {_q(self.on_order, step)}")
         if self.awaiting_approval:
-            parts.append(f"awaiting approval {_q(self.awaiting_approval)}")
-        parts.append(f"committed to customers {_q(self.committed)}")
+            parts.append(f"awaiting approval {_q(self.awaiting_approval, step)}")
+        parts.append(f"committed to customers {_q(self.committed, step)}")
         return ", ".join(parts)
 
 
-def _q(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+def _q(value: Decimal, step: Decimal | None = None) -> str:
+    if step is not None:
+        value = value.quantize(step, rounding=ROUND_HALF_UP)
+    shown = value.normalize()
+    return f"{shown if shown else Decimal(0):f}"
 
 
 def sellable_quantity(

@@ -4,8 +4,9 @@ Reviewed every `review_period` days, a SKU whose goods would arrive in `d` days 
 to: the forecast demand until the next order could arrive (d + review period days), less
 what customers have already committed (the position subtracts that), plus safety stock
 z · σ_rel · √(Σ f²) over the cover, where σ_rel is the forecast's one-step error as a share
-of mean demand (so quiet and closed days carry no buffer) and z comes from the category's
-service level. A slow mover's buffer is at least one typical order (`min_stock`): its
+of mean demand (so quiet and closed days carry no buffer), f is the part of each day's
+forecast that customers have not booked yet (booked demand is known, it needs no buffer),
+and z comes from the category's service level. A slow mover's buffer is at least one typical order (`min_stock`): its
 one-step error says little about the single order that would empty the shelf. The order
 never exceeds what the forecast says can be sold before the new goods expire, unless
 that would leave the shelf empty before the next delivery: then one minimum order goes in,
@@ -58,6 +59,7 @@ class SkuPolicy:
         "_relative_error",
         "committed",
         "min_stock",
+        "on_shelf",
         "position",
         "review_days",
         "shelf_life_days",
@@ -77,6 +79,7 @@ class SkuPolicy:
         shelf_life_days: int,
         committed_through: NDArray[np.float64] | None = None,
         min_stock: float = 0.0,
+        on_shelf: Decimal | None = None,
     ) -> None:
         if review_days < 1:
             raise ValueError("review period must be at least one day")
@@ -84,7 +87,14 @@ class SkuPolicy:
         self._cum = np.concatenate(([0.0], np.cumsum(daily)))
         # Forecast error grows with the forecast: a quiet or closed day needs no buffer, a
         # busy one a bigger one. The one-step RMSE becomes a share of the weekly mean.
-        self._cum_sq = np.concatenate(([0.0], np.cumsum(daily * daily)))
+        # Demand customers have already booked is known, so only the part of each day's
+        # forecast still to be booked carries forecast error.
+        still_open = daily
+        if committed_through is not None:
+            booked = np.diff(np.concatenate(([0.0], committed_through[: daily.size])))
+            still_open = np.clip(daily[: booked.size] - booked, 0.0, None)
+            still_open = np.concatenate((still_open, daily[booked.size :]))
+        self._cum_sq = np.concatenate(([0.0], np.cumsum(still_open * still_open)))
         week_mean = float(daily[:7].mean()) if daily.size else 0.0
         self._relative_error = float(sigma) / week_mean if week_mean > 0 else 0.0
         self.sigma = float(sigma)
@@ -96,6 +106,9 @@ class SkuPolicy:
         # Cumulative committed demand by day, for when stock runs short (not how much).
         self._committed_through = committed_through
         self.min_stock = max(min_stock, 0.0)
+        # What is physically there (or coming) less what is promised: a lot counted as
+        # partly unsellable still keeps the shelf from being empty.
+        self.on_shelf = position if on_shelf is None else on_shelf
 
     def _demand_through(self, days: int) -> float:
         return float(self._cum[min(days, len(self._cum) - 1)])
@@ -116,7 +129,7 @@ class SkuPolicy:
         cap = self._uncommitted(max(days_to_delivery, 0) + self.shelf_life_days) - self.position
         need = max(up_to - self.position, ZERO)
         capped = need > cap
-        runs_short = self.position < demand + to_decimal(self.min_stock) and need > ZERO
+        runs_short = self.on_shelf < demand + to_decimal(self.min_stock) and need > ZERO
         return Requirement(
             days_to_delivery=days_to_delivery,
             cover_days=cover,
@@ -130,15 +143,18 @@ class SkuPolicy:
         )
 
     def gap_need(self, arrival_days: int, supply_before: Decimal) -> Decimal:
-        """What must arrive before day `arrival_days` (sales up to then plus their safety
-        stock), given the stock and deliveries landing before it."""
+        """What must arrive before day `arrival_days` (sales up to then plus one review
+        period's safety stock), given the stock and deliveries landing before it.
+
+        Only one review period's buffer: tomorrow's run can still send a faster supplier,
+        so a buffer for the whole wait would buy small, dear top-ups most days."""
         if arrival_days <= 0:
             return ZERO
         demand = self._demand_through(arrival_days)
         if self._committed_through is not None:
             last = min(arrival_days - 1, len(self._committed_through) - 1)
             demand = max(demand, float(self._committed_through[last]))
-        wanted = to_decimal(demand) + self._safety(arrival_days)
+        wanted = to_decimal(demand) + self._safety(self.review_days)
         return max(wanted - supply_before, ZERO)
 
     def need_date(self, today: date, safety_stock: Decimal) -> date | None:

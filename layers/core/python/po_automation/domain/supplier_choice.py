@@ -12,7 +12,7 @@ baskets are known (see `rebalance_small_baskets`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -84,16 +84,72 @@ def _price(value: Decimal) -> str:
     )
 
 
+def _fit(want: Decimal, offer: SupplierOffer, req: Requirement) -> Decimal:
+    """Whole packs for `want`, held to what sells before the lot expires.
+
+    Covering a real shortfall may round up past the cap by part of a pack (need 200 in
+    twelves is 204); a buffer top-up may not, since the extra pack would mostly expire.
+    When even one pack exceeds the cap, it is still bought if the shelf would otherwise
+    empty: one pack that partly expires beats an emergency order."""
+    qty = round_up_to_pack(want, offer.pack_size, offer.min_order_qty)
+    cap = req.shelf_life_cap
+    if qty <= cap or (req.runs_short and not req.capped):
+        return qty
+    down = round_down_to_pack(min(want, cap), offer.pack_size, offer.min_order_qty)
+    if down > ZERO:
+        return down
+    return qty if req.runs_short else ZERO
+
+
+def _price_candidate(
+    offer: SupplierOffer,
+    delivery: date,
+    req: Requirement,
+    need: Decimal,
+    reliability: Mapping[str, float],
+) -> Candidate | None:
+    """The candidate for `need` from this offer: pack-rounded, held to the shelf-life cap."""
+    qty = _fit(need, offer, req)
+    if qty <= ZERO:
+        return None
+    return Candidate(
+        offer=offer,
+        delivery_date=delivery,
+        requirement=req,
+        quantity=qty,
+        unit_price=offer.unit_price_for(qty),
+        reliability=reliability.get(offer.supplier_id, 0.5),
+    )
+
+
+def _landed(cand: Candidate) -> Decimal:
+    """Unit cost of what will sell: a pack or minimum beyond what sells before expiry is
+    paid for and thrown away."""
+    usable = min(cand.quantity, max(cand.requirement.shelf_life_cap, Decimal("0.001")))
+    return cand.cost / usable
+
+
+def _rank(cand: Candidate) -> tuple[Decimal, float, date, str]:
+    return (_landed(cand), -cand.reliability, cand.delivery_date, cand.offer.supplier_id)
+
+
 def choose_suppliers(
     offers: Sequence[SupplierOffer],
     now: datetime,
     *,
     today: date,
     requirement_at: Callable[[int], Requirement],
-    need_date: date | None,
+    need_date: date | None = None,
     reliability: Mapping[str, float],
+    gap_need: Callable[[int], Decimal] | None = None,
 ) -> Choice:
-    """Allocate the SKU's need across its offers (see the module docstring)."""
+    """Allocate the SKU's need across its offers (see the module docstring).
+
+    Dual sourcing: the cheapest supplier takes the need from its delivery on; when stock
+    will not last until then (`gap_need` of its delivery day is positive), the cheapest
+    faster supplier takes only that gap, and so on down to the fastest. Without
+    `gap_need`, `need_date` decides which suppliers arrive in time, as a single source.
+    """
     rejected: list[str] = []
     timed: list[tuple[SupplierOffer, date]] = []
     no_stock: list[SupplierOffer] = []
@@ -109,65 +165,158 @@ def choose_suppliers(
     if not timed:
         return Choice((), tuple(rejected), ZERO)
     first_possible = min(d for _, d in timed)
-    deadline = first_possible if need_date is None else max(need_date, first_possible)
+    if gap_need is None:
+        deadline = first_possible if need_date is None else max(need_date, first_possible)
+        kept = []
+        for offer, delivery in timed:
+            if delivery > deadline:
+                rejected.append(
+                    f"{offer.supplier_name}: earliest delivery {delivery:%a %d %b} is after "
+                    f"the need date {deadline:%a %d %b}"
+                )
+            else:
+                kept.append((offer, delivery))
+        timed = kept
     priced: list[Candidate] = []
     for offer, delivery in timed:
-        if delivery > deadline:
-            rejected.append(
-                f"{offer.supplier_name}: earliest delivery {delivery:%a %d %b} is after the "
-                f"need date {deadline:%a %d %b}"
-            )
-            continue
         req = requirement_at((delivery - today).days)
         if req.need <= ZERO:
             continue
-        qty = round_up_to_pack(req.need, offer.pack_size, offer.min_order_qty)
-        # The cap cuts only a need that exceeds it; covering a real need may round up by
-        # part of a pack (need 200 in twelves is 204), never down below it.
-        if req.capped and qty > req.shelf_life_cap:
-            qty = round_down_to_pack(req.shelf_life_cap, offer.pack_size, offer.min_order_qty)
-            if qty <= ZERO:
-                rejected.append(
-                    f"{offer.supplier_name}: its pack of {offer.pack_size.normalize():f} / "
-                    f"minimum {offer.min_order_qty.normalize():f} is more than can be sold "
-                    "before it expires"
-                )
-                continue
-        priced.append(
-            Candidate(
-                offer=offer,
-                delivery_date=delivery,
-                requirement=req,
-                quantity=qty,
-                unit_price=offer.unit_price_for(qty),
-                reliability=reliability.get(offer.supplier_id, 0.5),
+        cand = _price_candidate(offer, delivery, req, req.need, reliability)
+        if cand is None:
+            rejected.append(
+                f"{offer.supplier_name}: its pack of {offer.pack_size.normalize():f} / "
+                f"minimum {offer.min_order_qty.normalize():f} is more than can be sold "
+                "before it expires"
             )
-        )
-    priced.sort(key=lambda c: (c.unit_price, -c.reliability, c.delivery_date, c.offer.supplier_id))
-    passed_over = None
-    if priced:
-        best = priced[0]
-        dearer = [o for o in no_stock if o.unit_price_for(best.quantity) < best.unit_price]
-        if dearer:
-            passed_over = min(dearer, key=lambda o: o.unit_price_for(best.quantity)).supplier_id
-    return _allocate(priced, rejected, passed_over)
-
-
-def _allocate(priced: list[Candidate], rejected: list[str], passed_over: str | None) -> Choice:
+            continue
+        priced.append(cand)
     if not priced:
         return Choice((), tuple(rejected), ZERO)
-    remaining = priced[0].requirement.need
+    priced.sort(key=_rank)
+    passed_over = None
+    best = priced[0]
+    dearer = [o for o in no_stock if o.unit_price_for(best.quantity) < best.unit_price]
+    if dearer:
+        passed_over = min(dearer, key=lambda o: o.unit_price_for(best.quantity)).supplier_id
+    layers = _layers(priced, timed, today, requirement_at, gap_need, reliability)
+    if len(layers) == 1:
+        pool, need = layers[0]
+        return _allocate(pool, need, rejected, passed_over)
+    allocations: list[Allocation] = []
+    shortfall = ZERO
+    for i, (pool, need) in enumerate(layers):
+        part = _allocate(pool, need, [], passed_over if i == 0 else None)
+        if i > 0 and part.allocations:
+            later = layers[i - 1][0][0]
+            first = part.allocations[0]
+            gap_note = (
+                f"{first.offer.supplier_name} at {_price(first.unit_price)}/unit, delivering "
+                f"{first.delivery_date:%a %d %b}: covers only what sells before "
+                f"{later.offer.supplier_name}'s cheaper delivery on {later.delivery_date:%a %d %b}"
+            )
+            part = Choice(
+                (replace(first, note=gap_note), *part.allocations[1:]),
+                part.rejected,
+                part.shortfall,
+            )
+        allocations.extend(part.allocations)
+        shortfall += part.shortfall
+    used = {a.offer.supplier_id for a in allocations}
+    for cand in priced:
+        if cand.offer.supplier_id not in used:
+            rejected.append(
+                f"{cand.offer.supplier_name}: {_price(cand.unit_price)}/unit at "
+                f"{cand.quantity.normalize():f}"
+            )
+    return Choice(tuple(allocations), tuple(rejected), shortfall)
+
+
+def _layers(
+    priced: list[Candidate],
+    timed: list[tuple[SupplierOffer, date]],
+    today: date,
+    requirement_at: Callable[[int], Requirement],
+    gap_need: Callable[[int], Decimal] | None,
+    reliability: Mapping[str, float],
+) -> list[tuple[list[Candidate], Decimal]]:
+    """Each layer: the candidates that may take it (cheapest first) and its quantity.
+
+    The first layer is the need from the cheapest supplier's delivery on; each further
+    layer is what must arrive before the previous layer's delivery. A split is kept only
+    when it costs less per unit than buying everything from the first supplier that
+    arrives in time (a small gap rounded up to a dear supplier's minimum may not)."""
+    best = priced[0]
+    single = [(priced, best.requirement.need)]
+    if gap_need is None:
+        return single
+    total = best.requirement.need
+    layers: list[tuple[list[Candidate], Decimal]] = []
+    current = best
+    while True:
+        days = (current.delivery_date - today).days
+        gap = gap_need(days)
+        faster = [(o, d) for o, d in timed if d < current.delivery_date]
+        if gap <= ZERO or not faster:
+            layers.append(([current, *(c for c in priced if c is not current)], total))
+            break
+        pool = []
+        for offer, delivery in faster:
+            req = requirement_at((delivery - today).days)
+            cand = _price_candidate(offer, delivery, req, min(gap, req.need), reliability)
+            if cand is not None and req.need > ZERO:
+                pool.append(cand)
+        if not pool:
+            layers.append(([current, *(c for c in priced if c is not current)], total))
+            break
+        pool.sort(key=_rank)
+        backup = [c for c in priced if c is not current and c.delivery_date <= current.delivery_date]
+        layers.append(([current, *backup], max(total - gap, ZERO)))
+        current, total = pool[0], min(gap, pool[0].requirement.need)
+        priced = pool
+    layers = [(pool, need) for pool, need in layers if need > ZERO]
+    if len(layers) <= 1:
+        return layers or single
+    # Compare with buying it all from the cheapest supplier in time for the first gap.
+    fastest_layer = layers[-1][0][0]
+    split_cost = ZERO
+    split_qty = ZERO
+    for pool, need in layers:
+        cand = _price_candidate(
+            pool[0].offer, pool[0].delivery_date, pool[0].requirement, need, reliability
+        )
+        if cand is None:
+            return single
+        split_cost += cand.cost
+        split_qty += min(cand.quantity, max(cand.requirement.shelf_life_cap, Decimal("0.001")))
+    alone = fastest_layer.requirement.need
+    whole = _price_candidate(
+        fastest_layer.offer,
+        fastest_layer.delivery_date,
+        fastest_layer.requirement,
+        alone,
+        reliability,
+    )
+    if whole is None or split_cost / max(split_qty, Decimal("0.001")) < _landed(whole):
+        return layers
+    return [(layers[-1][0], fastest_layer.requirement.need)]
+
+
+def _allocate(
+    priced: list[Candidate], need: Decimal, rejected: list[str], passed_over: str | None
+) -> Choice:
+    if not priced:
+        return Choice((), tuple(rejected), ZERO)
+    remaining = need
     allocations: list[Allocation] = []
     for i, cand in enumerate(priced):
         if remaining <= ZERO:
             break
         offer = cand.offer
-        want = round_up_to_pack(remaining, offer.pack_size, offer.min_order_qty)
-        if cand.requirement.capped and want > cand.requirement.shelf_life_cap:
-            limit = min(remaining, cand.requirement.shelf_life_cap)
-            want = round_down_to_pack(limit, offer.pack_size, offer.min_order_qty)
-            if want <= ZERO:
-                continue
+        req = cand.requirement
+        want = _fit(remaining, offer, req)
+        if want <= ZERO:
+            continue
         if offer.available_qty >= want:
             qty = want
         else:
@@ -198,7 +347,7 @@ def _allocate(priced: list[Candidate], rejected: list[str], passed_over: str | N
                 delivery_date=cand.delivery_date,
                 quantity=qty,
                 unit_price=price,
-                requirement=cand.requirement,
+                requirement=req,
                 alternatives=tuple(
                     c for c in priced[i + 1 :] if c.offer.available_qty >= c.quantity
                 ),

@@ -3,12 +3,16 @@
 One item per SKU and kind (`pk` = SKU, `sk` = PRODUCT | STOCK | ORDERS | PURCHASES |
 LASTPRICES), plus `pk = "#SUPPLIERS"` items for supplier terms and a `#SYNC` item with the
 last sync's report. Rows are stored as compact lists of strings so a SKU's whole history
-is one read and Decimals round-trip exactly. Order history older than `history_days` is
-dropped on write to keep items far below DynamoDB's 400 KB limit.
+is one read and Decimals round-trip exactly. The rows of an item are one zlib-compressed
+JSON attribute: DynamoDB (and moto) parse one binary value far faster than thousands of
+nested list elements, and compression keeps a busy SKU's history small. Order history
+older than `history_days` is dropped on write to keep items far below the 400 KB limit.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +59,18 @@ def _date(text: str) -> date | None:
 
 def _req_date(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def _pack(rows: list[list[str]]) -> bytes:
+    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), level=6)
+
+
+def _unpack(value: Any) -> list[list[str]]:
+    if value is None:
+        return []
+    raw = value.value if hasattr(value, "value") else value  # boto3 wraps B in Binary
+    rows: list[list[str]] = json.loads(zlib.decompress(bytes(raw)))
+    return rows
 
 
 def _opt_dec(text: str) -> Decimal | None:
@@ -125,7 +141,9 @@ class InventoryStore:
                 )
                 # A SKU with no rows of a kind gets an empty item, so stale rows never linger.
                 for kind in ("STOCK", "ORDERS", "PURCHASES", "LASTPRICES"):
-                    batch.put_item(Item={"pk": p.sku, "sk": kind, "rows": by_sku[p.sku][kind]})
+                    batch.put_item(
+                        Item={"pk": p.sku, "sk": kind, "rows_z": _pack(by_sku[p.sku][kind])}
+                    )
                 written += 5
             for s in picture.suppliers:
                 batch.put_item(
@@ -181,7 +199,7 @@ class InventoryStore:
                     )
                 )
             else:
-                self._load_rows(picture, pk, sk, item.get("rows", []))
+                self._load_rows(picture, pk, sk, _unpack(item.get("rows_z")))
         picture.products.sort(key=lambda p: p.sku)
         picture.suppliers.sort(key=lambda s: s.supplier_id)
         return picture
