@@ -19,6 +19,9 @@ LAMBDA_PYTHON_VERSION = "3.12"
 # The python3.12 runtime is Amazon Linux 2023 (glibc 2.34): manylinux2014 wheels and the
 # manylinux_2_28 ones (numpy >= 2.3 ships only those for aarch64) both run there.
 LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+# The Lambda runtime ships boto3/botocore; pip pulls botocore in through aws-xray-sdk, and
+# it would be ~80 MB of the layer's 250 MB budget.
+PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
 
 
@@ -64,6 +67,9 @@ class LocalPipBundling:
                 f"pip could not install {requirements} for {'/'.join(LAMBDA_PLATFORMS)}, CPython "
                 f"{LAMBDA_PYTHON_VERSION}:\n{result.stderr.strip()}"
             )
+        for path in target.iterdir():
+            if path.name.split("-")[0] in PROVIDED_BY_RUNTIME:
+                shutil.rmtree(path)
         shutil.copytree(
             self._layer_dir / "python" / self._package,
             target / self._package,

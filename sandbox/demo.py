@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -48,6 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DATA = REPO / "sample_data"
 SEED = REPO / "sandbox" / "cerve_seed.json"
 OUTPUT = REPO / "build" / "demo.json"
+LOG_FILE = REPO / "build" / "demo-logs.jsonl"
 DEMO_NOW = datetime(2026, 12, 3, 6, 30, tzinfo=ZoneInfo("Europe/London"))
 STAGE = "dev"
 DEMO_APPROVER = "Priya Shah (procurement)"
@@ -220,7 +222,7 @@ class Demo:
             },
         )
         result = self.local.wait_for_execution(arn)
-        return str(json.loads(result.output or "{}").get("outcome", result.status))
+        return str((result.output or {}).get("outcome", result.status))
 
     def _decide_with_cli(self, draft_id: str, decision: str) -> str:
         arn = self.local.state_machine_arn("decision")
@@ -398,10 +400,22 @@ def run(echo: Echo = print) -> dict[str, Any]:
 
 
 def main() -> int:
-    report = run()
+    # The functions' JSON logs go to a file; the terminal shows the story.
     OUTPUT.parent.mkdir(exist_ok=True)
+    terminal = sys.stdout
+    logs = LOG_FILE.open("w")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    sys.stdout = logs
+    try:
+        report = run(echo=lambda text: print(text, file=terminal, flush=True))
+    finally:
+        sys.stdout = terminal
+        logs.close()
     OUTPUT.write_text(json.dumps(report, indent=2, default=json_default))
-    print(f"\nDone in {report['seconds']} s; the whole story is in {OUTPUT.relative_to(REPO)}")
+    print(
+        f"\nDone in {report['seconds']} s. The story: {OUTPUT.relative_to(REPO)}; "
+        f"the functions' logs: {LOG_FILE.relative_to(REPO)}"
+    )
     return 0
 
 

@@ -300,7 +300,6 @@ class ApprovalWorkflow(Construct):
             self,
             "RecordDecision",
             lambda_function=self.record_decision.function,
-            payload=sfn.TaskInput.from_json_path_at("$"),
             payload_response_only=True,
             comment="Applies the decision and resumes the waiting approval execution",
         )

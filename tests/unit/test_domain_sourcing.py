@@ -1,5 +1,6 @@
 """Dual sourcing, slow movers, booked demand and readable reasons."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -54,16 +55,16 @@ def test_stock_lasting_until_the_slow_delivery_goes_all_to_the_cheaper_supplier(
     assert [d.supplier_id for d in result.drafts] == ["sup_slow"]
 
 
-def test_a_tiny_gap_is_not_split_off_when_the_minimum_makes_it_dearer():
-    # The cheap supplier sells in 50s: 50 at 6.90 for a need of 20 wastes more than the
-    # saving, so the fast supplier takes the whole need.
+def test_a_cheap_pack_bigger_than_what_sells_before_expiry_loses():
+    # The cheap supplier sells in 100s: more than sells before it expires, so its landed
+    # cost per unit sold is above the fast supplier's and the fast one takes it all.
     result = plan(
         products=[product("FISH", unit="kg", shelf_life=3, cat=Category.FISH)],
         customer_orders=history("FISH", "20"),
         stock=[StockLot("FISH", D("10"), TODAY + timedelta(days=2))],
         offers=[
             offer("sup_fast", sku="FISH", price="7.50", lead=1),
-            offer("sup_slow", sku="FISH", price="6.90", lead=2, pack="50", moq="50"),
+            offer("sup_slow", sku="FISH", price="6.90", lead=2, pack="100", moq="100"),
         ],
     )
     assert [d.supplier_id for d in result.drafts] == ["sup_fast"]
@@ -92,7 +93,10 @@ def test_booked_demand_needs_no_safety_stock():
 
 def test_reasons_show_quantities_to_the_pack_precision():
     result = plan(
-        customer_orders=history("LET-01", "23.7") + committed("LET-01", "5"),
+        customer_orders=[
+            replace(line, quantity=D("31.3") if i % 2 else D("17.9"))
+            for i, line in enumerate(history("LET-01", "1"))
+        ],
         offers=[offer(pack="12")],
     )
     reason = result.drafts[0].lines[0].reason

@@ -12,15 +12,17 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def evaluate():
     spec = importlib.util.spec_from_file_location("evaluate_tool", ROOT / "tools" / "evaluate.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["evaluate_tool"] = module
     spec.loader.exec_module(module)
     return module
 
 
-
 def test_real_series_is_the_committed_copy(evaluate):
-    assert evaluate.REAL_SERIES == ROOT / "sample_data" / "reference" / "fulton_fish_market_daily.csv"
+    assert (
+        evaluate.REAL_SERIES == ROOT / "sample_data" / "reference" / "fulton_fish_market_daily.csv"
+    )
     assert evaluate.REAL_SERIES.exists()
 
 

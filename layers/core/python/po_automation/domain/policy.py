@@ -6,11 +6,12 @@ what customers have already committed (the position subtracts that), plus safety
 z · σ_rel · √(Σ f²) over the cover, where σ_rel is the forecast's one-step error as a share
 of mean demand (so quiet and closed days carry no buffer), f is the part of each day's
 forecast that customers have not booked yet (booked demand is known, it needs no buffer),
-and z comes from the category's service level. A slow mover's buffer is at least one typical order (`min_stock`): its
-one-step error says little about the single order that would empty the shelf. The order
-never exceeds what the forecast says can be sold before the new goods expire, unless
-that would leave the shelf empty before the next delivery: then one minimum order goes in,
-since an empty shelf costs a dearer emergency order and the same waste.
+and z comes from the category's service level. A slow mover's buffer is at least one
+typical order (`min_stock`): its one-step error says little about the single order that
+would empty the shelf. The order never exceeds what the forecast says can be sold before
+the new goods expire, unless that would leave the shelf empty before the next delivery:
+then one minimum order goes in, since an empty shelf costs a dearer emergency order and
+the same waste.
 
 `gap_need` serves dual sourcing: what must arrive before a slower, cheaper supplier's
 delivery, so that a faster one covers only that gap.

@@ -191,6 +191,17 @@ def choose_suppliers(
             )
             continue
         priced.append(cand)
+    if not priced and gap_need is not None:
+        # Supply on order can make the position look ample while it lands too late: what
+        # must arrive by the first possible delivery still goes to the fastest.
+        first_days = (first_possible - today).days
+        req = requirement_at(first_days)
+        gap = ZERO if req.capped else gap_need(first_days + 1)
+        for offer, delivery in timed:
+            if delivery == first_possible and gap > ZERO:
+                cand = _price_candidate(offer, delivery, req, gap, reliability)
+                if cand is not None:
+                    priced.append(replace(cand, requirement=replace(req, need=gap)))
     if not priced:
         return Choice((), tuple(rejected), ZERO)
     priced.sort(key=_rank)
@@ -270,7 +281,9 @@ def _layers(
             layers.append(([current, *(c for c in priced if c is not current)], total))
             break
         pool.sort(key=_rank)
-        backup = [c for c in priced if c is not current and c.delivery_date <= current.delivery_date]
+        backup = [
+            c for c in priced if c is not current and c.delivery_date <= current.delivery_date
+        ]
         layers.append(([current, *backup], max(total - gap, ZERO)))
         current, total = pool[0], min(gap, pool[0].requirement.need)
         priced = pool

@@ -111,6 +111,10 @@ class Notifier:
             return
         self._sns.publish(TopicArn=self._topic_arn, Subject=_subject(subject), Message=message)
 
+    def publish(self, subject: str, message: str) -> None:
+        """A readable message to procurement (catalog gaps, refused POs)."""
+        self._publish(f"[FreshConnect] {subject}", message)
+
     def draft_awaiting(self, record: PurchaseOrderRecord, reapproval: bool = False) -> None:
         draft = record.draft
         what = "edited draft needs approval again" if reapproval else "draft PO awaits you"
