@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .seed import SeedData
@@ -229,7 +229,7 @@ class CerveStore:
         total = sum(
             (Decimal(i["quantity"]) * Decimal(i["unit_price"]) for i in fields["items"]),
             Decimal("0"),
-        ).quantize(Decimal("0.01"))
+        ).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         now = iso(self.now())
         return {
             "id": self.next_id("po"),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+PENNY = Decimal("0.01")
 
 
 class Category(StrEnum):
@@ -184,7 +186,9 @@ class DraftPurchaseOrder:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal("0")) + self.delivery_fee
+        """What the supplier invoices: lines plus fee, to the penny (half up, as invoices are)."""
+        exact = sum((line.total for line in self.lines), Decimal("0")) + self.delivery_fee
+        return exact.quantize(PENNY, rounding=ROUND_HALF_UP)
 
     @property
     def savings(self) -> Decimal:

@@ -1,22 +1,30 @@
 """The buying run: the inventory picture and fresh prices in, draft POs out.
 
 Every draft is stored awaiting approval and gets one approval execution, named after the
-draft id so a second start is refused by Step Functions rather than duplicated. Drafts
-already in the store (awaiting approval or open) count as supply, so running generation
-twice with nothing changed drafts nothing more.
+draft id so a second start is refused by Step Functions rather than duplicated. Open POs
+and drafts awaiting approval count as supply.
+
+Buying is a daily cycle, so a second run on the same London day leaves alone every SKU a
+draft of that day already covers, whatever became of the draft: running generation twice
+with nothing changed drafts nothing more, and a draft procurement rejected this morning
+is not proposed again this afternoon (tomorrow's run starts afresh). A PO Cerve reports
+delivered after the WMS snapshot was taken still counts as supply: its goods are on the
+shelf but not yet in the snapshot.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from po_automation.domain.calendar import london_date
 from po_automation.domain.generation import PlanningInputs, PlanningResult, plan_purchase_orders
 from po_automation.domain.inventory import ExistingPoLine, ExistingPurchaseOrder
+from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.purchase_order import PurchaseOrderRecord, new_record
 from po_automation.domain.rules import ApprovalRule, BuyingRules
 from po_automation.settings import Settings
@@ -31,6 +39,7 @@ class GenerationReport:
     created: list[str] = field(default_factory=list)
     already_stored: list[str] = field(default_factory=list)
     approvals_started: list[str] = field(default_factory=list)
+    already_drafted_today: dict[str, str] = field(default_factory=dict)  # SKU → draft id
 
     @property
     def at_risk(self) -> list[str]:
@@ -46,6 +55,7 @@ class GenerationReport:
             "drafts_created": list(self.created),
             "drafts_already_stored": list(self.already_stored),
             "approvals_started": list(self.approvals_started),
+            "skus_already_drafted_today": len(self.already_drafted_today),
         }
 
 
@@ -75,6 +85,41 @@ def existing_purchase_orders(
     ]
 
 
+def _delivered_at(record: PurchaseOrderRecord) -> datetime | None:
+    for change in reversed(record.history):
+        if change.to_status is PoStatus.DELIVERED and change.applied:
+            return change.at
+    return None
+
+
+def supply_records(
+    records: Iterable[PurchaseOrderRecord], stock_as_of: datetime | None
+) -> list[ExistingPurchaseOrder]:
+    """The POs generation must count as supply: open ones, drafts awaiting a decision, and
+    deliveries the stock snapshot cannot have seen yet (counted as arriving on the day they
+    arrived)."""
+    supply = []
+    for record in records:
+        delivered = _delivered_at(record)
+        if delivered is None:
+            supply.append(record)
+        elif stock_as_of is not None and delivered > stock_as_of:
+            arrived = min(record.draft.delivery_date, london_date(delivered))
+            in_transit = replace(record.draft, delivery_date=arrived)
+            supply.append(replace(record, status=PoStatus.DISPATCHED, draft=in_transit))
+    return existing_purchase_orders(supply)
+
+
+def drafted_on(records: Iterable[PurchaseOrderRecord], day: date) -> dict[str, str]:
+    """SKU → draft id, for every draft created on `day` (London)."""
+    drafted: dict[str, str] = {}
+    for record in records:
+        if record.created_at is not None and london_date(record.created_at) == day:
+            for line in record.draft.lines:
+                drafted.setdefault(line.sku, record.draft_id)
+    return drafted
+
+
 def generate_drafts(
     inventory: InventoryStore,
     prices: PriceCacheStore,
@@ -84,19 +129,26 @@ def generate_drafts(
     rules: BuyingRules,
 ) -> GenerationReport:
     picture = inventory.load()
-    offers = [o for sku_offers in prices.fresh_offers(now).values() for o in sku_offers]
+    records = list(orders.list_all())
+    already = drafted_on(records, london_date(now))
+    offers = [
+        o
+        for sku, sku_offers in prices.fresh_offers(now).items()
+        if sku not in already
+        for o in sku_offers
+    ]
     inputs = PlanningInputs(
-        products=picture.products,
+        products=[p for p in picture.products if p.sku not in already],
         stock=picture.stock,
         customer_orders=picture.order_lines,
         purchase_history=picture.purchase_history,
         last_prices=picture.last_prices,
         suppliers=picture.suppliers,
         offers=offers,
-        existing_pos=existing_purchase_orders(orders.list_all()),
+        existing_pos=supply_records(records, inventory.stock_as_of()),
     )
     result = plan_purchase_orders(inputs, now, rules)
-    report = GenerationReport(result)
+    report = GenerationReport(result, already_drafted_today=already)
     for draft in result.drafts:
         if orders.create_if_absent(new_record(draft, now)):
             report.created.append(draft.draft_id)

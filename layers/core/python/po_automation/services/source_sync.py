@@ -25,6 +25,7 @@ class SourceSyncReport:
     rows_read: dict[str, int]
     rejected: list[RowError] = field(default_factory=list)
     skus: int = 0
+    stock_as_of: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +36,7 @@ class SourceSyncReport:
                 {"file": e.file, "line": e.line, "reason": e.reason} for e in self.rejected
             ],
             "skus": self.skus,
+            "stock_as_of": self.stock_as_of.isoformat() if self.stock_as_of else None,
         }
 
 
@@ -56,6 +58,7 @@ def sync_directory(directory: Path, store: InventoryStore, now: datetime) -> Sou
         rows_read=dict(snapshot.rows_read),
         rejected=list(snapshot.errors),
         skus=len(snapshot.products),
+        stock_as_of=snapshot.stock_as_of,
     )
     store.replace(picture_from(snapshot), now, report.as_dict())
     return report

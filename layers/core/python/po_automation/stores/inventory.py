@@ -204,6 +204,12 @@ class InventoryStore:
         picture.suppliers.sort(key=lambda s: s.supplier_id)
         return picture
 
+    def stock_as_of(self) -> datetime | None:
+        """When the WMS snapshot behind the stored stock was taken."""
+        sync = self.last_sync()
+        value = (sync or {}).get("report", {}).get("stock_as_of")
+        return datetime.fromisoformat(value) if value else None
+
     def last_sync(self) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": SYNC_PK, "sk": "LAST"}).get("Item")
         return dict(item) if item else None
