@@ -116,6 +116,7 @@ class ApprovalWorkflow(Construct):
                 settings=(
                     "po_table_name",
                     "procurement_topic_arn",
+                    "event_bus_name",
                     "currency",
                     "timezone",
                     *CERVE,
@@ -125,6 +126,7 @@ class ApprovalWorkflow(Construct):
         self.submit_po.read_write_table(storage.purchase_orders, has_indexes=True)
         self.submit_po.read_secret(secrets.name, secrets.key)
         self.submit_po.publish_to(notifications.procurement, notifications.key)
+        self.submit_po.put_events(event_bus)  # submitted / needs correction reach SAP too
 
         self.approval = self._approval_state_machine(approval_name, ctx)
         ctx = with_settings(ctx, approval_state_machine_arn=self.approval.state_machine_arn)

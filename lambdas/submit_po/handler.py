@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from po_automation import aws
 from po_automation.observability import logger, metrics, tracer
 from po_automation.services.cerve_access import build_client
+from po_automation.services.events import build_publisher
 from po_automation.services.notifications import build_notifier
 from po_automation.services.submission import SubmissionService
 from po_automation.settings import get_settings
@@ -34,5 +35,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _metric,
         lambda: datetime.now(UTC),
         logger,
+        build_publisher(settings).publish,
     )
     return service.submit(event["draft_id"]).as_dict()

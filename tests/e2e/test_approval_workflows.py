@@ -67,9 +67,7 @@ def world() -> Iterator[World]:
                     }
                 ),
             )
-            table = boto3.resource("dynamodb", region_name=local.region).Table(
-                env["PO_TABLE_NAME"]
-            )
+            table = boto3.resource("dynamodb", region_name=local.region).Table(env["PO_TABLE_NAME"])
             yield World(local, cerve, PurchaseOrderStore(table))
 
 

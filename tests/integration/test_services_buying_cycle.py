@@ -60,6 +60,7 @@ class World:
         self.started: list[str] = []
         self.notices: list[tuple[str, str]] = []
         self.metrics: list[tuple[str, float]] = []
+        self.published: list[tuple[str, PoStatus]] = []
 
     def make_client(self) -> Any:
         from po_automation.cerve.client import CerveClient
@@ -99,6 +100,7 @@ class World:
             lambda name, value: self.metrics.append((name, value)),
             lambda: NOW,
             logging.getLogger("test-submission"),
+            lambda record, change: self.published.append((record.draft_id, change.to_status)),
         )
 
     def approve_all(self, drafts: list[str]) -> None:
@@ -189,6 +191,9 @@ def test_generation_drafts_once_and_submission_creates_one_po_each(world: World)
         assert at_cerve["external_reference"] == record.external_reference
         assert Decimal(at_cerve["total"]) == record.draft.total - record.draft.delivery_fee
 
+    # SAP hears of each submission once, on the event bus.
+    assert sorted(world.published) == sorted((d, PoStatus.SUBMITTED) for d in drafts)
+
     # A retried workflow step changes nothing and creates nothing.
     again = [service.submit(d) for d in drafts]
     assert {o.outcome for o in again} == {"already_submitted"}
@@ -235,4 +240,5 @@ def test_validation_refusal_marks_the_draft_and_tells_procurement(world: World) 
     assert draft_id in subject
     assert "nothing was ordered" in message and f"fc-po edit {draft_id}" in message
     assert ("CerveValidationFailed", 1) in world.metrics
+    assert world.published == [(draft_id, PoStatus.NEEDS_CORRECTION)]
     assert world.emu.purchase_orders() == []

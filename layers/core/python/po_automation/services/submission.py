@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from po_automation.cerve.errors import CerveValidationError
 from po_automation.cerve.models import PurchaseOrderItem, PurchaseOrderRequest
 from po_automation.domain.lifecycle import PoStatus
-from po_automation.domain.purchase_order import PurchaseOrderRecord
+from po_automation.domain.purchase_order import PurchaseOrderRecord, StatusChange
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 
 Notify = Callable[[str, str], None]
@@ -111,6 +111,7 @@ class SubmissionService:
         metric: Metric,
         clock: Callable[[], datetime],
         log: Any,
+        publish: Callable[[PurchaseOrderRecord, StatusChange], None] | None = None,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -118,6 +119,7 @@ class SubmissionService:
         self._metric = metric
         self._clock = clock
         self._log = log
+        self._publish = publish or (lambda record, change: None)
 
     def submit(self, draft_id: str) -> SubmissionOutcome:
         record = self._store.require(draft_id)
@@ -134,7 +136,8 @@ class SubmissionService:
         except CerveValidationError as error:
             return self._needs_correction(record, request, error)
 
-        self._store.mark_submitted(draft_id, po.id, po.status, self._clock())
+        submitted = self._store.mark_submitted(draft_id, po.id, po.status, self._clock())
+        self._announce(record, submitted)
         if not (po.replayed or po.adopted):
             self._metric("PurchaseOrdersCreated", 1)
             self._metric("PurchaseOrderValue", float(record.total))
@@ -149,6 +152,11 @@ class SubmissionService:
             },
         )
         return SubmissionOutcome(draft_id, "submitted", po.id, po.status, po.replayed, po.adopted)
+
+    def _announce(self, before: PurchaseOrderRecord, after: PurchaseOrderRecord) -> None:
+        """Every status change reaches SAP as a PurchaseOrderStatusChanged event."""
+        if after.status is not before.status and after.history:
+            self._publish(after, after.history[-1])
 
     def _needs_correction(
         self,
@@ -174,7 +182,8 @@ class SubmissionService:
         reason = "; ".join(f"{d.field}: {d.message}" for d in getattr(error, "details", [])) or str(
             error
         )
-        self._store.mark_needs_correction(record.draft_id, reason, self._clock())
+        corrected = self._store.mark_needs_correction(record.draft_id, reason, self._clock())
+        self._announce(record, corrected)
         self._notify(
             f"Draft PO {record.draft_id} needs correction",
             correction_message(record, error),
