@@ -21,9 +21,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from po_automation.cli import execution_name as decision_execution_name
 from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.models import DraftLine, DraftPurchaseOrder
 from po_automation.domain.purchase_order import PurchaseOrderRecord, Source, new_record
+from po_automation.services.generation import execution_name as approval_execution_name
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 from sandbox.cerve_emulator import CerveEmulator
 from sandbox.local_aws import LocalAws
@@ -114,7 +116,10 @@ def large_draft(world: World, case: str) -> PurchaseOrderRecord:
 
 
 def start_approval(world: World, draft_id: str) -> str:
-    return world.local.start_execution("approval", {"draft_id": draft_id}, name=draft_id)
+    """As generation starts it: one execution per draft, named by the draft id."""
+    return world.local.start_execution(
+        "approval", {"draft_id": draft_id}, name=approval_execution_name(draft_id)
+    )
 
 
 def waiting_approval(world: World, case: str) -> tuple[PurchaseOrderRecord, str]:
@@ -126,8 +131,8 @@ def waiting_approval(world: World, case: str) -> tuple[PurchaseOrderRecord, str]
 
 def decide(world: World, draft_id: str, decision: str, **extra: Any) -> ExecutionSnapshot:
     payload = {"draft_id": draft_id, "decision": decision, "decided_by": APPROVER, **extra}
-    # Unique names, as the console gives them (moto would name every unnamed one "None").
-    name = f"{draft_id}-{decision}-{uuid.uuid4().hex[:8]}"
+    # Named as `fc-po` names them (moto would name every unnamed execution "None").
+    name = decision_execution_name(draft_id, decision)
     arn = world.local.start_execution("decision", payload, name=name)
     return world.local.wait_for_execution(arn)
 
