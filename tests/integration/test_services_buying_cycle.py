@@ -18,13 +18,18 @@ import pytest
 from moto import mock_aws
 
 from po_automation.cerve.auth import static_credentials
+from po_automation.cerve.client import CerveClient
 from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.purchase_order import approve
 from po_automation.services.catalog_sync import sync_catalog
 from po_automation.services.generation import generate_drafts, rules_from
 from po_automation.services.price_sync import reorderable_skus, sync_prices
 from po_automation.services.source_sync import sync_bucket, sync_directory
-from po_automation.services.submission import NotApproved, SubmissionService
+from po_automation.services.submission import (
+    NotApproved,
+    SubmissionService,
+    purchase_order_request,
+)
 from po_automation.settings import Settings
 from po_automation.stores.inventory import InventoryStore
 from po_automation.stores.price_cache import PriceCacheStore
@@ -63,8 +68,6 @@ class World:
         self.published: list[tuple[str, PoStatus]] = []
 
     def make_client(self) -> Any:
-        from po_automation.cerve.client import CerveClient
-
         return CerveClient(
             self.emu.base_url,
             self.emu.auth_url,
@@ -116,7 +119,9 @@ def world() -> Iterator[World]:
 
 def test_sources_report_bad_rows_and_keep_the_rest(world: World) -> None:
     s3 = boto3.client("s3", region_name="eu-west-2")
-    s3.create_bucket(Bucket="imports", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    s3.create_bucket(
+        Bucket="imports", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
     for path in SAMPLE.rglob("*.csv"):
         key = path.relative_to(SAMPLE).as_posix()
         s3.upload_file(str(path), "imports", key)
@@ -144,7 +149,10 @@ def test_catalog_maps_exact_skus_and_reports_the_rest(world: World) -> None:
     sync_directory(SAMPLE, world.inventory, NOW)
     notices: list[tuple[str, str]] = []
     report = sync_catalog(
-        world.inventory.load().products, world.client, world.prices, NOW,
+        world.inventory.load().products,
+        world.client,
+        world.prices,
+        NOW,
         notify=lambda s, m: notices.append((s, m)),
     )
     assert "FC-BK-308" in report.unmapped
@@ -217,8 +225,6 @@ def test_crash_after_cerve_answered_is_repaired_by_the_retry(world: World) -> No
     world.approve_all([draft_id])
     record = world.orders.require(draft_id)
     # The function sent the PO, Cerve created it, then the function died before saving.
-    from po_automation.services.submission import purchase_order_request
-
     world.client.create_purchase_order(purchase_order_request(record), record.idempotency_key)
     outcome = world.submission().submit(draft_id)
     assert outcome.outcome == "submitted" and outcome.replayed
