@@ -171,7 +171,7 @@ def test_rotated_secret_is_re_read_once_with_a_forced_fetch(
 
 
 def test_invalid_client_after_rotation_raises_auth_error_after_one_forced_read(
-    cerve_emulator, cerve_client, secret_store
+    cerve_emulator, cerve_client, secret_store, recorder
 ):
     cerve_client.get_pricing("prd_tomato")
     cerve_emulator.rotate_credentials(revoke_tokens=True)  # nobody updated the secret
@@ -181,6 +181,7 @@ def test_invalid_client_after_rotation_raises_auth_error_after_one_forced_read(
 
     assert secret_store.reads["forced"] == 1
     assert calls(cerve_emulator, TOKEN) == 3  # first token, stale secret, forced re-read
+    assert recorder.metrics["CerveAuthFailed"] == 1  # the alarm on-call gets
 
 
 # 404 ------------------------------------------------------------------------------------
@@ -274,13 +275,16 @@ def test_422_validation_names_every_bad_field(cerve_emulator, cerve_client, reco
     assert cerve_emulator.purchase_orders() == []
 
 
-def test_422_idempotency_key_reused_with_a_different_body(cerve_emulator, cerve_client):
+def test_422_idempotency_key_reused_with_a_different_body(
+    cerve_emulator, cerve_client, recorder
+):
     cerve_client.create_purchase_order(tomato_order(), "draft-0001")
 
     with pytest.raises(IdempotencyKeyReused):
         cerve_client.create_purchase_order(tomato_order(quantity="30"), "draft-0001")
 
     assert calls(cerve_emulator, CREATE) == 2
+    assert recorder.metrics["IdempotencyKeyReused"] == 1  # an engineering alarm
 
 
 def test_timeout_after_apply_is_reconciled_by_replay_and_one_po_exists(

@@ -278,6 +278,14 @@ class CerveClient:
         )
         try:
             return retrying(attempt)
+        except CerveAuthError:
+            # Refused even after a fresh token or a forced secret re-read: on-call is alarmed.
+            self._metric("CerveAuthFailed")
+            raise
+        except IdempotencyKeyReused:
+            # Same key, different body: our fault, never Cerve's; on-call is alarmed.
+            self._metric("IdempotencyKeyReused")
+            raise
         except TransientFailure as exc:
             if method == "POST" and idempotency_key and state.may_have_applied:
                 raise AmbiguousOutcome(
