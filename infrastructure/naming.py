@@ -14,5 +14,6 @@ def resource_name(stage: str, name: str) -> str:
     return f"{PREFIX}-{stage}-{name.replace('_', '-')}"
 
 
-def secret_name(stage: str) -> str:
-    return f"{PREFIX}/{stage}/cerve"
+def secret_name(stage: str, name: str = "cerve") -> str:
+    """`fc-po/<stage>/cerve` (Cerve credentials) or `fc-po/<stage>/slack` (Slack URL)."""
+    return f"{PREFIX}/{stage}/{name}"

@@ -154,10 +154,15 @@ class PoAutomationStack(Stack):
             oncall=notifications.oncall,
             thresholds=settings.alarm_thresholds,
             functions=self.functions,
-            state_machines=[self.approval.approval, self.approval.decision],
+            state_machines={
+                "approval": self.approval.approval,
+                "decision": self.approval.decision,
+                "price-sync": sync.price_sync_machine,
+            },
             dead_letter_queue=self.webhooks.dead_letter_queue,
         )
         self.storage, self.secrets, self.notifications = storage, secrets, notifications
+        self.sync = sync
         self._outputs()
 
     @staticmethod
@@ -182,6 +187,7 @@ class PoAutomationStack(Stack):
             "cerve_base_url": settings.cerve_base_url_str,
             "cerve_auth_url": settings.cerve_auth_url_str,
             "cerve_secret_name": secrets.name,
+            "slack_secret_name": secrets.slack_name,
             "cerve_rate_limit_per_s": str(settings.cerve_rate_limit_per_s),
             "cerve_timeout_s": str(settings.cerve_timeout_s),
             "currency": settings.currency,
@@ -200,6 +206,7 @@ class PoAutomationStack(Stack):
             "WebhookUrl": self.webhooks.webhook_url,
             "ApprovalStateMachineArn": self.approval.approval.state_machine_arn,
             "DecisionStateMachineArn": self.approval.decision.state_machine_arn,
+            "PriceSyncStateMachineArn": self.sync.price_sync_machine.state_machine_arn,
             "PurchaseOrdersTableName": self.storage.purchase_orders.table_name,
             "PriceCacheTableName": self.storage.price_cache.table_name,
             "InventoryTableName": self.storage.inventory.table_name,
@@ -207,6 +214,7 @@ class PoAutomationStack(Stack):
             "WebhookQueueUrl": self.webhooks.queue.queue_url,
             "WebhookDeadLetterQueueUrl": self.webhooks.dead_letter_queue.queue_url,
             "CerveSecretName": self.secrets.name,
+            "SlackSecretName": self.secrets.slack_name,
             "ImportBucketName": self.storage.import_bucket.bucket_name,
             "ExportBucketName": self.storage.export_bucket.bucket_name,
             "EventBusName": self.webhooks.event_bus_name,

@@ -8,7 +8,7 @@ is written; nothing here calls AWS.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +20,7 @@ from pydantic import (
     HttpUrl,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 # CloudWatch Logs accepts only these retention periods.
@@ -106,6 +107,9 @@ class AlarmThresholds(_Strict):
     cerve_unauthorized: int = Field(default=3, ge=1)
     webhook_signature_rejected: int = Field(default=10, ge=1)
     cerve_validation_failed: int = Field(default=3, ge=1)
+    # Engineering faults: one is enough to page.
+    cerve_auth_failed: int = Field(default=1, ge=1)
+    idempotency_key_reused: int = Field(default=1, ge=1)
     period_minutes: int = Field(default=5, ge=1, le=60)
 
 
@@ -135,6 +139,9 @@ class StageSettings(_Strict):
     cerve_auth_url: HttpUrl | None = None
     cerve_rate_limit_per_s: Decimal = Field(gt=0, le=1000)
     cerve_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # The pace one price-sync worker is planned at: its thread pool keeps this many calls a
+    # second going against Cerve's latency. The fan-out runs limit / this many workers.
+    price_sync_worker_rate_per_s: Decimal = Field(default=Decimal("5"), gt=0, le=1000)
     # Operations
     alarm_emails: AlarmEmails
     alarm_thresholds: AlarmThresholds = AlarmThresholds()
@@ -172,6 +179,31 @@ class StageSettings(_Strict):
             if count < 1:
                 raise ValueError(f"{name}: reserved concurrency must be at least 1")
         return value
+
+    @model_validator(mode="after")
+    def _price_sync_reservation_matches_the_fan_out(self) -> StageSettings:
+        # Reserved concurrency is what holds the fan-out under Cerve's limit when runs
+        # overlap: more would let a second run add workers, fewer would throttle the map.
+        reserved = self.reserved_concurrency.get("price_sync")
+        if reserved is not None and reserved != self.price_sync_concurrency:
+            raise ValueError(
+                f"reserved_concurrency.price_sync must equal the price-sync fan-out, "
+                f"{self.price_sync_concurrency} (cerve_rate_limit_per_s "
+                f"{self.cerve_rate_limit_per_s} / price_sync_worker_rate_per_s "
+                f"{self.price_sync_worker_rate_per_s}, rounded down), got {reserved}"
+            )
+        return self
+
+    @property
+    def price_sync_concurrency(self) -> int:
+        """Price-sync workers at once: as many full-pace workers as Cerve's limit allows."""
+        ratio = self.cerve_rate_limit_per_s / self.price_sync_worker_rate_per_s
+        return max(1, int(ratio.to_integral_value(rounding=ROUND_FLOOR)))
+
+    @property
+    def price_sync_rate_share_per_s(self) -> Decimal:
+        """Each worker's share of Cerve's limit; shares times workers never exceed it."""
+        return self.cerve_rate_limit_per_s / self.price_sync_concurrency
 
     @property
     def cerve_auth_url_str(self) -> str:

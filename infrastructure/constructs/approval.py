@@ -30,14 +30,18 @@ from infrastructure.naming import resource_name
 
 # Lambda errors worth retrying: the service's own, throttling, and Cerve being down.
 # `CerveUnavailable` is the error type submit_po raises (the exception's class name).
-TRANSIENT_ERRORS = [
+LAMBDA_TRANSIENT_ERRORS = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
-    "CerveUnavailable",
 ]
+# Cerve was unreachable, or may have applied the PO without our hearing: both are retried
+# with the same Idempotency-Key, which makes a retry safe.
+TRANSIENT_ERRORS = [*LAMBDA_TRANSIENT_ERRORS, "CerveUnavailable", "AmbiguousOutcome"]
+# Retrying these cannot help: a person or an engineer must act (each raises an alarm).
+FINAL_ERRORS = ["IdempotencyKeyReused", "CerveAuthError", "NotApproved"]
 BUYING_RULES = (
     "currency",
     "auto_approve_max_total",
@@ -246,10 +250,20 @@ class ApprovalWorkflow(Construct):
             result_path="$.submission",
             retry_on_service_exceptions=False,  # replaced by the explicit retry below
         )
+        submit.add_retry(errors=FINAL_ERRORS, max_attempts=0)
         submit.add_retry(
             errors=TRANSIENT_ERRORS,
             interval=Duration.seconds(5),
             max_attempts=4,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        # A crash (a DynamoDB error, a timeout after Cerve answered) is retried too: the
+        # same key replays Cerve's answer, so the PO is still created once.
+        submit.add_retry(
+            errors=["States.ALL"],
+            interval=Duration.seconds(10),
+            max_attempts=3,
             backoff_rate=2,
             jitter_strategy=sfn.JitterType.FULL,
         )

@@ -6,7 +6,7 @@ Business and health metrics come from Powertools (EMF) in namespace
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -60,7 +60,7 @@ class Monitoring(Construct):
         oncall: sns.ITopic,
         thresholds: AlarmThresholds,
         functions: Sequence[PoFunction],
-        state_machines: Sequence[sfn.StateMachine],
+        state_machines: Mapping[str, sfn.StateMachine],  # alarm name prefix -> machine
         dead_letter_queue: sqs.Queue,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -91,6 +91,20 @@ class Monitoring(Construct):
             "Runbook: docs/deployment.md#cervevalidationfailed",
         )
         self._alarm(
+            "CerveAuthFailed",
+            po_metric("CerveAuthFailed", "Sum", period),
+            thresholds.cerve_auth_failed,
+            "Cerve refused our credentials even after a fresh token and a forced re-read "
+            "of the secret. Runbook: docs/deployment.md#cerveauthfailed",
+        )
+        self._alarm(
+            "IdempotencyKeyReused",
+            po_metric("IdempotencyKeyReused", "Sum", period),
+            thresholds.idempotency_key_reused,
+            "Cerve saw one Idempotency-Key with two different PO bodies: an engineering "
+            "fault, page the developers. Runbook: docs/deployment.md#idempotencykeyreused",
+        )
+        self._alarm(
             "WebhookDeadLetters",
             dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
@@ -115,23 +129,23 @@ class Monitoring(Construct):
                 f"{fn.function_name} was throttled. Runbook: docs/deployment.md#function-throttles",
                 alarm_name=f"{name}-throttles",
             )
-        for machine in state_machines:
+        for label, machine in state_machines.items():
             mid = machine.node.id
             self._alarm(
                 f"{mid}ExecutionsFailed",
                 machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"A {mid.lower()} workflow execution failed. "
+                f"A {label} workflow execution failed. "
                 "Runbook: docs/deployment.md#executions-failed",
-                alarm_name=f"{mid.lower()}-executions-failed",
+                alarm_name=f"{label}-executions-failed",
             )
             self._alarm(
                 f"{mid}ExecutionsTimedOut",
                 machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"A {mid.lower()} workflow execution timed out. "
+                f"A {label} workflow execution timed out. "
                 "Runbook: docs/deployment.md#executions-timed-out",
-                alarm_name=f"{mid.lower()}-executions-timed-out",
+                alarm_name=f"{label}-executions-timed-out",
             )
 
         self.dashboard = self._dashboard()

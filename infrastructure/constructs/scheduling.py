@@ -1,4 +1,7 @@
-"""EventBridge Scheduler schedules, read in the stage's time zone (Europe/London)."""
+"""EventBridge Scheduler schedules, read in the stage's time zone (Europe/London).
+
+A schedule invokes a function, or (price sync) starts a state machine execution.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infrastructure.nag import acknowledge
@@ -46,6 +50,39 @@ def schedule_function(
             role=role,
             retry_attempts=2,
             # A run that could not start within the hour is superseded by the next one.
+            max_event_age=Duration.hours(1),
+        ),
+    )
+
+
+def schedule_state_machine(
+    scope: Construct,
+    construct_id: str,
+    *,
+    state_machine: sfn.IStateMachine,
+    expression: str,
+    timezone: str,
+    name: str,
+    description: str,
+) -> scheduler.Schedule:
+    """Start an execution of `state_machine` (empty input) on `expression`."""
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+        description=f"Lets the {name} schedule start its one state machine",
+    )
+    return scheduler.Schedule(
+        scope,
+        construct_id,
+        schedule_name=name,
+        description=description,
+        schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(timezone)),
+        target=targets.StepFunctionsStartExecution(
+            state_machine,
+            role=role,
+            input=scheduler.ScheduleTargetInput.from_object({}),
+            retry_attempts=2,
             max_event_age=Duration.hours(1),
         ),
     )

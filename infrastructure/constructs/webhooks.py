@@ -73,6 +73,7 @@ class Webhooks(Construct):
         self.event_bus = events.EventBus(self, "Bus", event_bus_name=self.event_bus_name)
         ctx = with_settings(
             ctx,
+            slack_secret_name=secrets.slack_name,
             webhook_queue_url=self.queue.queue_url,
             # The literal name: the grant's GetAtt already orders the bus first.
             event_bus_name=self.event_bus_name,
@@ -104,11 +105,14 @@ class Webhooks(Construct):
                     "po_table_name",
                     "event_bus_name",
                     "procurement_topic_arn",
+                    "slack_secret_name",
                     "timezone",
                 ),
             ),
         )
         self.applier.read_write_table(storage.purchase_orders, has_indexes=True)
+        # The status-change notifier: the Slack URL only, never Cerve's credentials.
+        self.applier.read_secret(secrets.slack_name, secrets.key)
         self.applier.put_events(self.event_bus)
         self.applier.publish_to(notifications.procurement, notifications.key)
         self.applier.function.add_event_source(

@@ -39,6 +39,9 @@ class _Dropped(Exception):
 class CerveRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "CerveEmulator/1.0"
+    # Headers and body go out in separate writes; without TCP_NODELAY the client's delayed
+    # ACK stalls every response by ~40 ms, which would swamp injected latencies.
+    disable_nagle_algorithm = True
     emulator: CerveEmulator  # set on the per-emulator subclass
 
     def do_GET(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,8 +367,9 @@ class LocalAws:
             "stateMachineArn": self.state_machine_arn(state_machine),
             "input": json.dumps(input),
         }
-        if name:
-            kwargs["name"] = name
+        # moto names every unnamed execution "None", so a second one would collide; AWS
+        # names it with a UUID, and so do we.
+        kwargs["name"] = name or uuid.uuid4().hex
         return str(self.client("stepfunctions").start_execution(**kwargs)["executionArn"])
 
     def execution_history(self, execution_arn: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -85,7 +86,17 @@ def _definition_from_properties(properties: dict[str, Any]) -> str:
         definition = json.dumps(definition)
     for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
         definition = definition.replace("${" + key + "}", str(value))
-    return str(definition)
+    return _tolerated_percentage_as_decimal(str(definition))
+
+
+def _tolerated_percentage_as_decimal(definition: str) -> str:
+    """moto lacks: an integer `ToleratedFailurePercentage` (AWS takes any number 0-100).
+
+    moto's ASL grammar reads the percentage only as a decimal (`25.0`), so the price-sync
+    Distributed Map's `25` failed the deploy; the value is unchanged.
+    """
+    integer = r'("ToleratedFailurePercentage"\s*:\s*)(\d+)(?=\s*[,}])'
+    return re.sub(integer, r"\g<1>\2.0", definition)
 
 
 def _create_state_machine_from_cfn(

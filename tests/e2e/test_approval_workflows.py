@@ -19,6 +19,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+pytestmark = pytest.mark.slow  # deploys the real stack into moto
 from botocore.exceptions import ClientError
 
 from po_automation.cli import execution_name as decision_execution_name

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # deploys the real stack into moto
+
 from sandbox import demo
 
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"

@@ -71,3 +71,11 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 def template(synthesized: Synthesized) -> dict[str, Any]:
     assert synthesized.template, f"synth wrote no template: {synthesized.nag_error}"
     return synthesized.template
+
+
+@pytest.fixture(scope="session")
+def prod_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = lambdas_root(tmp_path_factory.mktemp("lambdas-prod"))
+    synthesized = synthesize(tmp_path_factory.mktemp("cdk.out-prod"), root, stage="prod")
+    assert synthesized.template, f"synth wrote no template: {synthesized.nag_error}"
+    return synthesized.template

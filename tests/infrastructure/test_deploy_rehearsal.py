@@ -20,7 +20,11 @@ def test_stack_deploys_into_moto_through_the_cdk_cli(tmp_path) -> None:
     assert len(report.deployed["tables"]) == 4
     assert len(report.deployed["queues"]) == 2
     assert len(report.deployed["functions"]) == 11
-    assert sorted(report.deployed["state machines"]) == ["fc-po-dev-approval", "fc-po-dev-decision"]
+    assert sorted(report.deployed["state machines"]) == [
+        "fc-po-dev-approval",
+        "fc-po-dev-decision",
+        "fc-po-dev-price-sync",
+    ]
     assert report.destroyed
     # What moto's CloudFormation does not model is reported, never silently passed.
     assert "AWS::DynamoDB::Table" not in report.skipped_types

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from infrastructure.stage_settings import FUNCTION_NAMES, SCHEDULED_FUNCTIONS
+from infrastructure.stage_settings import FUNCTION_NAMES, SCHEDULED_FUNCTIONS, load_stage_settings
 from po_automation.settings import Settings
-from tests.infrastructure.template_queries import functions, handler_name, of_type
+from tests.infrastructure.template_queries import (
+    functions,
+    handler_name,
+    logical_id_of,
+    of_type,
+)
+
+STAGES = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"][
+    "stages"
+]
 
 pytestmark = pytest.mark.slow
 
@@ -107,8 +118,12 @@ def test_applier_reads_the_queue_in_batches_of_ten_with_partial_failures(templat
 
 
 def test_secret_is_generated_encrypted_with_a_rotating_key(template) -> None:
-    (secret,) = [v["Properties"] for v in of_type(template, "AWS::SecretsManager::Secret").values()]
-    assert secret["Name"] == "fc-po/dev/cerve"
+    secrets = {
+        v["Properties"]["Name"]: v["Properties"]
+        for v in of_type(template, "AWS::SecretsManager::Secret").values()
+    }
+    assert set(secrets) == {"fc-po/dev/cerve", "fc-po/dev/slack"}
+    secret = secrets["fc-po/dev/cerve"]
     assert "SecretString" not in secret  # nothing real in the template
     generated = secret["GenerateSecretString"]
     assert set(json.loads(generated["SecretStringTemplate"])) == {"client_id", "client_secret"}
@@ -116,6 +131,19 @@ def test_secret_is_generated_encrypted_with_a_rotating_key(template) -> None:
     assert "KmsKeyId" in secret
     for key in of_type(template, "AWS::KMS::Key").values():
         assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_slack_secret_starts_empty_so_slack_is_off(template) -> None:
+    (slack,) = [
+        v["Properties"]
+        for v in of_type(template, "AWS::SecretsManager::Secret").values()
+        if v["Properties"]["Name"] == "fc-po/dev/slack"
+    ]
+    assert json.loads(slack["SecretString"]) == {"webhook_url": ""}
+    assert "KmsKeyId" in slack
+    env = {handler_name(n): p["Environment"]["Variables"] for n, p in functions(template).items()}
+    assert {n for n, e in env.items() if "SLACK_SECRET_NAME" in e} == {"apply_events"}
+    assert env["apply_events"]["SLACK_SECRET_NAME"] == "fc-po/dev/slack"
 
 
 def test_every_function_is_python_312_arm64_traced_with_retained_logs(template) -> None:
@@ -160,6 +188,17 @@ def test_schedules_run_in_london_time(template) -> None:
         for v in of_type(template, "AWS::Scheduler::Schedule").values()
     }
     assert set(schedules) == {f"fc-po-dev-{n.replace('_', '-')}" for n in SCHEDULED_FUNCTIONS}
+    machines = of_type(template, "AWS::StepFunctions::StateMachine")
+    price_machine = logical_id_of(
+        template, "AWS::StepFunctions::StateMachine", StateMachineName="fc-po-dev-price-sync"
+    )
+    for props in schedules.values():
+        # Every schedule but price sync invokes its function; price sync starts the fan-out.
+        target = props["Target"]["Arn"]
+        if props["Name"] == "fc-po-dev-price-sync":
+            assert target == {"Ref": price_machine}
+        else:
+            assert target["Fn::GetAtt"][0] not in machines
     for props in schedules.values():
         assert props["ScheduleExpressionTimezone"] == "Europe/London"
     assert schedules["fc-po-dev-price-sync"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
@@ -193,6 +232,38 @@ def test_approval_state_machine_has_the_agreed_states(template) -> None:
     } <= retried
     assert submit["Catch"][0]["Next"] == "SubmissionFailed"
     assert states["SubmissionFailed"]["Type"] == "Fail"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_price_sync_fans_out_over_shards_within_the_cerve_rate_limit(
+    stage, template, prod_template
+) -> None:
+    settings = load_stage_settings(STAGES, stage)
+    chosen = template if stage == "dev" else prod_template
+    states = state_machine_states(chosen, f"fc-po-{stage}-price-sync")
+    plan, fan_out = states["PlanShards"], states["RefreshShards"]
+    assert plan["Next"] == "RefreshShards"
+    assert plan["Parameters"]["action"] == "plan"
+    assert plan["Parameters"]["concurrency"] == settings.price_sync_concurrency
+    assert Decimal(plan["Parameters"]["rate_limit_per_s"]) == settings.cerve_rate_limit_per_s
+
+    assert fan_out["Type"] == "Map"
+    assert fan_out["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert fan_out["ItemsPath"] == "$.shards"
+    assert fan_out["MaxConcurrency"] == settings.price_sync_concurrency
+    assert 0 < fan_out["ToleratedFailurePercentage"] < 100
+    share = Decimal(fan_out["ItemSelector"]["rate_limit_per_s"])
+    assert fan_out["MaxConcurrency"] * share <= settings.cerve_rate_limit_per_s
+    assert fan_out["ItemSelector"]["skus.$"] == "$$.Map.Item.Value.skus"
+    (worker,) = fan_out["ItemProcessor"]["States"].values()
+    assert "Lambda.TooManyRequestsException" in worker["Retry"][0]["ErrorEquals"]
+
+    # Each shard fits half the function's timeout at the worker's share.
+    price_sync = functions(chosen)[f"fc-po-{stage}-price-sync"]
+    assert plan["Parameters"]["time_budget_s"] <= price_sync["Timeout"] // 2
+    # Prod holds the workers (and so Cerve's rate) at the plan with reserved concurrency.
+    if stage == "prod":
+        assert price_sync["ReservedConcurrentExecutions"] == settings.price_sync_concurrency
 
 
 def test_decision_state_machine_records_the_decision(template) -> None:
@@ -239,6 +310,8 @@ def test_event_bus_and_buckets(template) -> None:
         ("CerveUnauthorized", 3, 300),
         ("WebhookSignatureRejected", 10, 300),
         ("CerveValidationFailed", 3, 300),
+        ("CerveAuthFailed", 1, 300),
+        ("IdempotencyKeyReused", 1, 300),
         ("ApproximateNumberOfMessagesVisible", 1, 60),
     ],
 )
@@ -248,6 +321,11 @@ def test_alarms_have_the_agreed_thresholds(template, metric, threshold, period) 
     assert alarm["Period"] == period
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert len(alarm["AlarmActions"]) == 1
+    if metric != "ApproximateNumberOfMessagesVisible":
+        # The metric the functions emit through Powertools (EMF), not a look-alike.
+        assert alarm["Namespace"] == "FreshConnect/PurchaseOrders"
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": "po-automation"}]
+        assert alarm["Statistic"] == "Sum"
 
 
 def test_every_function_and_workflow_is_alarmed_to_on_call(template) -> None:
@@ -257,8 +335,14 @@ def test_every_function_and_workflow_is_alarmed_to_on_call(template) -> None:
         by_metric[a["MetricName"]] = by_metric.get(a["MetricName"], 0) + 1
     assert by_metric["Errors"] == 11
     assert by_metric["Throttles"] == 11
-    assert by_metric["ExecutionsFailed"] == 2
-    assert by_metric["ExecutionsTimedOut"] == 2
+    assert by_metric["ExecutionsFailed"] == 3
+    assert by_metric["ExecutionsTimedOut"] == 3
+    names = {a["AlarmName"] for a in alarms}
+    assert {
+        "fc-po-dev-approval-executions-failed",
+        "fc-po-dev-decision-executions-failed",
+        "fc-po-dev-price-sync-executions-failed",
+    } <= names
     oncall = [
         k
         for k, v in of_type(template, "AWS::SNS::Topic").items()
@@ -295,8 +379,10 @@ def test_outputs_name_what_operators_need(template) -> None:
         "WebhookUrl",
         "ApprovalStateMachineArn",
         "DecisionStateMachineArn",
+        "PriceSyncStateMachineArn",
         "PurchaseOrdersTableName",
         "WebhookQueueUrl",
         "WebhookDeadLetterQueueUrl",
         "CerveSecretName",
+        "SlackSecretName",
     } <= set(template["Outputs"])

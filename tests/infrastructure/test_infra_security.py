@@ -14,12 +14,14 @@ from infrastructure.nag import apply_aws_solutions_checks
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.template_queries import (
     actions_of,
+    as_list,
     function_statements,
     functions,
     logical_id_of,
     of_type,
     refers_to,
     resources_for,
+    role_statements,
 )
 
 pytestmark = pytest.mark.slow
@@ -78,15 +80,40 @@ def test_only_generation_and_decisions_start_approval_executions(template) -> No
     assert starters == {"generate_drafts", "record_decision"}
 
 
-def test_only_cerve_callers_and_the_receiver_read_the_cerve_secret(template) -> None:
+def test_each_secret_is_read_only_by_the_functions_that_need_it(template) -> None:
     by_function = function_statements(template)
-    readers = {
-        n for n, s in by_function.items() if "secretsmanager:GetSecretValue" in actions_of(s)
+    readers: dict[str, set[str]] = {}
+    for name, statements in by_function.items():
+        for arn in resources_for(statements, "secretsmanager:GetSecretValue"):
+            readers.setdefault(arn["Fn::Join"][1][-1], set()).add(name)
+    assert readers == {
+        # Cerve's credentials: the Cerve callers and the signature check only.
+        ":secret:fc-po/dev/cerve-??????": CERVE_CALLERS | {"webhook_receiver"},
+        # The Slack URL: the status-change notifier only, which never sees Cerve's secret.
+        ":secret:fc-po/dev/slack-??????": {"apply_events"},
     }
-    assert readers == CERVE_CALLERS | {"webhook_receiver"}
-    for name in readers:
-        (arn,) = resources_for(by_function[name], "secretsmanager:GetSecretValue")
-        assert arn["Fn::Join"][1][-1] == ":secret:fc-po/dev/cerve-??????"
+
+
+def test_only_the_price_sync_schedule_and_fan_out_start_price_sync_executions(
+    template,
+) -> None:
+    machine = logical_id_of(
+        template, "AWS::StepFunctions::StateMachine", StateMachineName="fc-po-dev-price-sync"
+    )
+    role = template["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    # The state machine may invoke price_sync only (and log, trace, run its own Map).
+    invoked = resources_for(role_statements(template, role), "lambda:InvokeFunction")
+    price_sync = logical_id_of(
+        template, "AWS::Lambda::Function", FunctionName="fc-po-dev-price-sync"
+    )
+    assert invoked and all(refers_to(r, price_sync) for r in invoked)
+    starters = [
+        k
+        for k, policy in of_type(template, "AWS::IAM::Policy").items()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "states:StartExecution" in as_list(s["Action"]) and refers_to(s["Resource"], machine)
+    ]
+    assert len(starters) == 2, starters  # the schedule's role and the Distributed Map's own
 
 
 def test_no_function_has_wildcard_actions_or_managed_policies(template) -> None:

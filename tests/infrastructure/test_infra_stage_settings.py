@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,25 @@ def test_unknown_or_missing_stage_is_explained() -> None:
 )
 def test_bundle_layer_flag_reads_cli_strings(value, expected) -> None:
     assert context_flag(value, default=True) is expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "worker", "concurrency"),
+    [("5", "5", 1), ("10", "5", 2), ("12", "5", 2), ("3", "5", 1)],
+)
+def test_price_sync_fan_out_is_derived_from_the_cerve_rate_limit(
+    limit: str, worker: str, concurrency: int
+) -> None:
+    stages = copy.deepcopy(STAGES)
+    stages["dev"].update(cerve_rate_limit_per_s=limit, price_sync_worker_rate_per_s=worker)
+    settings = load_stage_settings(stages, "dev")
+    assert settings.price_sync_concurrency == concurrency
+    # Workers times their share never exceed Cerve's limit (and use all of it).
+    assert settings.price_sync_concurrency * settings.price_sync_rate_share_per_s == Decimal(limit)
+
+
+def test_price_sync_reservation_must_match_the_fan_out() -> None:
+    stages = copy.deepcopy(STAGES)
+    stages["prod"]["reserved_concurrency"]["price_sync"] = 1
+    with pytest.raises(StageSettingsError, match=r"reserved_concurrency.price_sync must equal.* 2"):
+        load_stage_settings(stages, "prod")

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     cerve_base_url: str = "https://api.sandbox.cerve.com"
     cerve_auth_url: str = ""  # default derived from the base URL, as the brief does
     cerve_secret_name: str = ""  # Secrets Manager secret: client id/secret, signing secret
+    # Secrets Manager secret {"webhook_url"}: Slack status updates; empty URL = Slack off.
+    # Separate from the Cerve secret so the notifier never gets to read Cerve credentials.
+    slack_secret_name: str = ""
     cerve_rate_limit_per_s: Decimal = Decimal("10")
     cerve_timeout_s: float = 10.0
 

@@ -1,9 +1,9 @@
 """Telling people: procurement by SNS e-mail, the team's Slack channel on status changes.
 
 The summaries are plain text written for a buyer reading e-mail on a phone: who, what,
-how much, what was flagged, and exactly how to decide. Slack is optional (the secret may
-carry no URL) and best-effort: a Slack outage never fails or retries the work that
-triggered it. The Slack URL is a credential and is never logged.
+how much, what was flagged, and exactly how to decide. Slack is optional (its own secret,
+SLACK_SECRET_NAME, may hold an empty URL) and best-effort: a Slack outage never fails or
+retries the work that triggered it. The Slack URL is a credential and is never logged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from po_automation import aws
 from po_automation.domain.purchase_order import PurchaseOrderRecord, StatusChange
-from po_automation.services.secrets import cerve_secret
+from po_automation.services.secrets import slack_webhook_url
 from po_automation.settings import Settings
 
 logger = Logger(child=True)
@@ -161,9 +161,6 @@ class Notifier:
             )
 
 
-def _slack_url_from_secret() -> str | None:
-    return str(cerve_secret().get("slack_webhook_url") or "") or None
-
-
 def build_notifier(settings: Settings) -> Notifier:
-    return Notifier(aws.client("sns"), settings.procurement_topic_arn, _slack_url_from_secret)
+    # Only apply_events may read the Slack secret; other callers never post to Slack.
+    return Notifier(aws.client("sns"), settings.procurement_topic_arn, slack_webhook_url)

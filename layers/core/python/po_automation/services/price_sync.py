@@ -5,6 +5,10 @@ Only SKUs that may be reordered within the planning horizon are refreshed (see
 (`CerveClient.fetch_offers`) while the client's rate limiter keeps the pace under Cerve's
 limit. One
 SKU's failure is reported and retried next cycle, never fatal to the rest.
+
+A catalog too large for one invocation is cut into shards (`plan_shards`) that the
+price-sync state machine's Distributed Map refreshes side by side, each worker at its share
+of the rate limit.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
 from po_automation.domain import price_refresh
@@ -19,6 +24,9 @@ from po_automation.domain.calendar import london_date
 from po_automation.domain.models import SupplierOffer
 from po_automation.stores.inventory import InventoryPicture
 from po_automation.stores.price_cache import PriceCacheStore
+
+# Pricing and availability: the Cerve calls one SKU costs per refresh.
+CALLS_PER_SKU = 2
 
 
 class OffersSource(Protocol):
@@ -90,3 +98,48 @@ def reorderable_skus(
         horizon_days,
         lead_times,
     )
+
+
+def max_shard_size(
+    rate_limit_per_s: Decimal, concurrency: int, time_budget_s: Decimal | int
+) -> int:
+    """The most SKUs one worker refreshes within `time_budget_s` at its share of the limit."""
+    if rate_limit_per_s <= 0:
+        raise ValueError(f"rate_limit_per_s must be positive, got {rate_limit_per_s}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    share = Decimal(rate_limit_per_s) / concurrency
+    size = int((share * Decimal(time_budget_s) / CALLS_PER_SKU).to_integral_value(ROUND_FLOOR))
+    if size < 1:
+        raise ValueError(
+            f"a time budget of {time_budget_s} s at {share} requests/s cannot refresh even one "
+            f"SKU ({CALLS_PER_SKU} calls each)"
+        )
+    return size
+
+
+def plan_shards(
+    skus: Iterable[str],
+    rate_limit_per_s: Decimal,
+    concurrency: int,
+    time_budget_s: Decimal | int,
+) -> list[list[str]]:
+    """Every SKU once, in as few shards as keep each within the time budget.
+
+    A worker gets `rate_limit_per_s / concurrency` requests a second, so a shard of N SKUs
+    takes `CALLS_PER_SKU * N / share` seconds. Shards are evened out (sizes differ by at most
+    one) so that workers running side by side finish together; a catalog that fits one
+    worker's budget is one shard, and no SKUs means no shards.
+    """
+    limit = max_shard_size(rate_limit_per_s, concurrency, time_budget_s)
+    unique = list(dict.fromkeys(skus))
+    if not unique:
+        return []
+    count = -(-len(unique) // limit)
+    base, extra = divmod(len(unique), count)
+    shards, start = [], 0
+    for i in range(count):
+        end = start + base + (1 if i < extra else 0)
+        shards.append(unique[start:end])
+        start = end
+    return shards

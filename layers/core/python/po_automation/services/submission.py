@@ -138,7 +138,10 @@ class SubmissionService:
 
         submitted = self._store.mark_submitted(draft_id, po.id, po.status, self._clock())
         self._announce(record, submitted)
-        if not (po.replayed or po.adopted):
+        if submitted.cerve_po_id and record.cerve_po_id is None:
+            # Counted when the record first learns its Cerve id, replayed or not: a reply lost
+            # to a timeout or a crash is still one PO created, and a retry never counts twice.
+            # CloudWatch takes numbers only; the Decimal totals stay exact in the store.
             self._metric("PurchaseOrdersCreated", 1)
             self._metric("PurchaseOrderValue", float(record.total))
             self._metric("SavingsVsLastPrice", float(record.savings))
