@@ -20,7 +20,6 @@ from typing import Any
 import boto3
 import pytest
 
-pytestmark = pytest.mark.slow  # deploys the real stack into moto
 from botocore.exceptions import ClientError
 
 from po_automation.cli import execution_name as decision_execution_name
@@ -33,6 +32,8 @@ from sandbox.cerve_emulator import CerveEmulator
 from sandbox.local_aws import LocalAws
 from sandbox.local_aws.local import ExecutionSnapshot
 from sandbox.local_aws.product import product_context, product_stack
+
+pytestmark = pytest.mark.slow  # deploys the real stack into moto
 
 SEED = Path(__file__).resolve().parents[2] / "sandbox" / "cerve_seed.json"
 STAGE = "dev"

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.slow  # deploys the real stack into moto
-
 from sandbox import demo
+
+pytestmark = pytest.mark.slow  # deploys the real stack into moto
 
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 LAST_PRICE = re.compile(r"last price paid £(\d+(?:\.\d+)?)")
