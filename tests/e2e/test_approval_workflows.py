@@ -19,7 +19,6 @@ from typing import Any
 
 import boto3
 import pytest
-
 from botocore.exceptions import ClientError
 
 from po_automation.cli import execution_name as decision_execution_name
