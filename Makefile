@@ -45,9 +45,8 @@ test-fast: venv
 	$(BIN)/python -m pytest -m "not slow" -q
 
 synth: venv node
-	$(BIN)/python -c "import sys; sys.exit(0)"
 	npx cdk synth -c stage=$(STAGE) --quiet
-	@echo "template: cdk.out/FreshConnectPo-$(STAGE).template.json"
+	@echo "template: cdk.out/FcPo-$(STAGE).template.json"
 
 deploy: venv node
 	npx cdk deploy -c stage=$(STAGE) --require-approval broadening

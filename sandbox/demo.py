@@ -21,6 +21,7 @@ day. Everything printed is also written to `build/demo.json`.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import sys
@@ -189,7 +190,7 @@ class Demo:
         )
         for line in d.lines:
             self.echo(f"    - {line.sku}: {line.quantity} @ {_money(line.unit_price)}")
-            self.echo(f"      why: {line.reason}")
+            self.echo(f"      why: {_short(line.reason)}")
 
     def approvals(self, drafts: list[str]) -> None:
         _section(self.echo, "4. Approvals")
@@ -227,20 +228,21 @@ class Demo:
     def _decide_with_cli(self, draft_id: str, decision: str) -> str:
         arn = self.local.state_machine_arn("decision")
         reason = "supplier quality issue last week" if decision == "reject" else "as drafted"
-        code = cli.main(
-            [
-                decision,
-                draft_id,
-                "--by",
-                DEMO_APPROVER,
-                "--reason",
-                reason,
-                "--state-machine-arn",
-                arn,
-                "--timeout",
-                "30",
-            ]
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # the CLI's own JSON answer
+            code = cli.main(
+                [
+                    decision,
+                    draft_id,
+                    "--by",
+                    DEMO_APPROVER,
+                    "--reason",
+                    reason,
+                    "--state-machine-arn",
+                    arn,
+                    "--timeout",
+                    "30",
+                ]
+            )
         return ("rejected" if decision == "reject" else "approved") if code == 0 else "failed"
 
     def _settle(self, drafts: list[str], until_done: bool = False) -> list[str]:
@@ -334,6 +336,11 @@ class Demo:
         }
 
 
+def _short(reason: str, limit: int = 150) -> str:
+    """The terminal shows the gist; build/demo.json keeps every word."""
+    return reason if len(reason) <= limit else reason[: limit - 1].rstrip() + "…"
+
+
 def _scheduled_event() -> dict[str, Any]:
     return {"id": f"demo-{int(time.time())}", "source": "aws.scheduler", "detail": {}}
 
@@ -412,6 +419,10 @@ def main() -> int:
         sys.stdout = terminal
         logs.close()
     OUTPUT.write_text(json.dumps(report, indent=2, default=json_default))
+    second = report["second_run"]
+    if second["drafts_created"] or second["cerve_pos_before"] != second["cerve_pos_after"]:
+        print("\nFAILED: running the cycle again created drafts or POs it should not have")
+        return 1
     print(
         f"\nDone in {report['seconds']} s. The story: {OUTPUT.relative_to(REPO)}; "
         f"the functions' logs: {LOG_FILE.relative_to(REPO)}"
