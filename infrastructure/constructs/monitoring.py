@@ -74,35 +74,35 @@ class Monitoring(Construct):
             po_metric("CerveUnauthorized", "Sum", period),
             thresholds.cerve_unauthorized,
             "Cerve keeps answering 401: credentials revoked or rotated without updating "
-            "the secret. Runbook: docs/deployment.md#cerveunauthorized",
+            "the secret. Runbook: README.md#cerveunauthorized",
         )
         self._alarm(
             "WebhookSignatureRejected",
             po_metric("WebhookSignatureRejected", "Sum", period),
             thresholds.webhook_signature_rejected,
             "Many webhooks failed signature checks: signing secret out of date, or someone "
-            "probing the endpoint. Runbook: docs/deployment.md#webhooksignaturerejected",
+            "probing the endpoint. Runbook: README.md#webhooksignaturerejected",
         )
         self._alarm(
             "CerveValidationFailed",
             po_metric("CerveValidationFailed", "Sum", period),
             thresholds.cerve_validation_failed,
             "Cerve rejected several POs as invalid (422). "
-            "Runbook: docs/deployment.md#cervevalidationfailed",
+            "Runbook: README.md#cervevalidationfailed",
         )
         self._alarm(
             "CerveAuthFailed",
             po_metric("CerveAuthFailed", "Sum", period),
             thresholds.cerve_auth_failed,
             "Cerve refused our credentials even after a fresh token and a forced re-read "
-            "of the secret. Runbook: docs/deployment.md#cerveauthfailed",
+            "of the secret. Runbook: README.md#cerveauthfailed",
         )
         self._alarm(
             "IdempotencyKeyReused",
             po_metric("IdempotencyKeyReused", "Sum", period),
             thresholds.idempotency_key_reused,
             "Cerve saw one Idempotency-Key with two different PO bodies: an engineering "
-            "fault, page the developers. Runbook: docs/deployment.md#idempotencykeyreused",
+            "fault, page the developers. Runbook: README.md#idempotencykeyreused",
         )
         self._alarm(
             "WebhookDeadLetters",
@@ -111,7 +111,7 @@ class Monitoring(Construct):
             ),
             1,
             "A Cerve event failed 5 times and waits in the DLQ for inspection and redrive. "
-            "Runbook: docs/deployment.md#webhookdeadletters",
+            "Runbook: README.md#webhookdeadletters",
         )
         for fn in functions:
             name = fn.spec.name
@@ -119,14 +119,14 @@ class Monitoring(Construct):
                 f"{fn.node.id}Errors",
                 fn.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"{fn.function_name} raised errors. Runbook: docs/deployment.md#function-errors",
+                f"{fn.function_name} raised errors. Runbook: README.md#function-errors",
                 alarm_name=f"{name}-errors",
             )
             self._alarm(
                 f"{fn.node.id}Throttles",
                 fn.function.metric_throttles(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"{fn.function_name} was throttled. Runbook: docs/deployment.md#function-throttles",
+                f"{fn.function_name} was throttled. Runbook: README.md#function-throttles",
                 alarm_name=f"{name}-throttles",
             )
         for label, machine in state_machines.items():
@@ -136,7 +136,7 @@ class Monitoring(Construct):
                 machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
                 1,
                 f"A {label} workflow execution failed. "
-                "Runbook: docs/deployment.md#executions-failed",
+                "Runbook: README.md#executions-failed",
                 alarm_name=f"{label}-executions-failed",
             )
             self._alarm(
@@ -144,7 +144,7 @@ class Monitoring(Construct):
                 machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
                 1,
                 f"A {label} workflow execution timed out. "
-                "Runbook: docs/deployment.md#executions-timed-out",
+                "Runbook: README.md#executions-timed-out",
                 alarm_name=f"{label}-executions-timed-out",
             )
 

@@ -34,7 +34,7 @@ class Secrets(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.name = secret_name(stage)
-        # Operators put the real values (docs/deployment.md). The signing secret starts as
+        # Operators put the real values (README.md). The signing secret starts as
         # a random value nobody knows, so no webhook verifies until Cerve's secret is set.
         self.secret = secretsmanager.Secret(
             self,
@@ -56,7 +56,7 @@ class Secrets(Construct):
             self.secret,
             "SMG4",
             "Cerve issues the client secret and the webhook signing secret; they are rotated "
-            "in Cerve's console and then put here (runbook in docs/deployment.md), so a "
+            "in Cerve's console and then put here (runbook in README.md), so a "
             "rotation Lambda could not obtain new values.",
         )
 
@@ -75,5 +75,5 @@ class Secrets(Construct):
             self.slack,
             "SMG4",
             "Slack issues the incoming-webhook URL; it is replaced in Slack and then put here "
-            "(docs/deployment.md), so a rotation Lambda could not obtain a new one.",
+            "(README.md), so a rotation Lambda could not obtain a new one.",
         )
