@@ -368,7 +368,10 @@ def _allocate(
                 note=note,
             )
         )
-        remaining -= qty
+        # A supplier that delivered all it was asked for has covered the need, even when
+        # its packs and the shelf-life cap left `want` a little under `remaining`: only
+        # stock it lacks passes to the next supplier.
+        remaining = remaining - qty if qty < want else ZERO
     for cand in priced:
         if all(a.offer is not cand.offer for a in allocations) and cand is not priced[0]:
             rejected.append(
