@@ -103,7 +103,8 @@ def choose_fallback(
         if not can_deliver_by(now, offer.lead_time_days, offer.order_cutoff, draft.delivery_date):
             first = earliest_delivery(now, offer.lead_time_days, offer.order_cutoff)
             rejected.append(
-                f"{name}: earliest delivery {first:%a %d %b} is after {draft.delivery_date:%a %d %b}"
+                f"{name}: earliest delivery {first:%a %d %b} is after "
+                f"{draft.delivery_date:%a %d %b}"
             )
             continue
         quantity = round_up_to_pack(line.quantity, offer.pack_size, offer.min_order_qty)
@@ -114,7 +115,9 @@ def choose_fallback(
         price = offer.unit_price_for(quantity)
         landed = quantity * price / line.quantity
         if best is None or landed < best.landed_unit_price:
-            best = FallbackLine(offer, _moved_line(draft, missing, offer, quantity, price), landed, missing)
+            best = FallbackLine(
+                offer, _moved_line(draft, missing, offer, quantity, price), landed, missing
+            )
     return best, tuple(rejected)
 
 
@@ -178,7 +181,9 @@ def fallback_drafts(
     return tuple(drafts)
 
 
-def fallback_record(draft: DraftPurchaseOrder, original_id: str, at: datetime) -> PurchaseOrderRecord:
+def fallback_record(
+    draft: DraftPurchaseOrder, original_id: str, at: datetime
+) -> PurchaseOrderRecord:
     """A fallback draft awaiting approval like any other, its history saying where from."""
     note = f"fallback from {original_id}: {draft.notes}"
     change = StatusChange(None, PoStatus.PENDING_APPROVAL, at, Source.SUBMISSION, note=note)
@@ -193,6 +198,8 @@ def remove_lines(
     A lower total needs no re-approval. With no line left the draft is cancelled, lines
     kept for the audit, and is never sent.
     """
+    present = {line.sku for line in record.draft.lines}
+    removed = {sku: why for sku, why in removed.items() if sku in present}
     if not removed:
         return record
     note = "; ".join(f"{sku}: {why}" for sku, why in removed.items())
@@ -219,7 +226,12 @@ def remove_lines(
 def held(record: PurchaseOrderRecord, reason: str, at: datetime) -> PurchaseOrderRecord:
     """Nothing sent this attempt: no supplier can serve some lines yet."""
     change = StatusChange(
-        record.status, record.status, at, Source.SUBMISSION, applied=False, note=HELD_PREFIX + reason
+        record.status,
+        record.status,
+        at,
+        Source.SUBMISSION,
+        applied=False,
+        note=HELD_PREFIX + reason,
     )
     return replace(record, history=(*record.history, change), updated_at=at)
 
@@ -259,4 +271,3 @@ def mark_sending(record: PurchaseOrderRecord, at: datetime) -> PurchaseOrderReco
         note=_sending_note(record),
     )
     return replace(record, history=(*record.history, change), updated_at=at)
-

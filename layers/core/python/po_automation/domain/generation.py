@@ -38,7 +38,7 @@ from po_automation.domain.models import (
     Supplier,
     SupplierOffer,
 )
-from po_automation.domain.packs import pack_count
+from po_automation.domain.packs import pack_count, round_up_to_pack
 from po_automation.domain.policy import Requirement, SkuPolicy
 from po_automation.domain.rules import BuyingRules
 from po_automation.domain.supplier_choice import (
@@ -187,8 +187,11 @@ def _quantity_reason(
     level: float,
     step: Decimal,
 ) -> str:
+    need = _qty(req.need, step)
+    if req.need > ZERO and need == "0":
+        need = f"under {_qty(step)}"  # "Need 0" would read as an order for nothing
     text = (
-        f"Need {_qty(req.need, step)} {product.unit}: forecast {_qty(req.demand, step)} over "
+        f"Need {need} {product.unit}: forecast {_qty(req.demand, step)} over "
         f"the next {req.cover_days} days ({model.replace('_', ' ')}) plus safety stock "
         f"{_qty(req.safety_stock, step)} for {level:.0%} service, less position "
         f"{_qty(pos.position, step)} ({pos.describe(step)})"
@@ -201,15 +204,43 @@ def _quantity_reason(
     return text
 
 
+def _small_need_note(alloc: Allocation, step: Decimal) -> str:
+    """Why a need too small to show as a quantity still gets an order, in words."""
+    req = alloc.requirement
+    if req.need <= ZERO or req.need.quantize(step, rounding=ROUND_HALF_UP) > ZERO:
+        return ""
+    why = (
+        "stock runs out before the next delivery"
+        if req.runs_short
+        else "stock would dip just below its safety level before a later order could arrive"
+    )
+    offer = alloc.offer
+    smallest = round_up_to_pack(step, offer.pack_size, offer.min_order_qty)
+    if alloc.quantity == offer.pack_size:
+        return f"{why}; one minimum pack"
+    if alloc.quantity == smallest:
+        return f"{why}; the supplier's minimum order of {_qty(smallest)}"
+    return why
+
+
 def _line_reason(
-    base: str, alloc: Allocation, last: tuple[Decimal, date] | None, fee_note: str
+    base: str,
+    alloc: Allocation,
+    last: tuple[Decimal, date] | None,
+    fee_note: str,
+    step: Decimal,
 ) -> str:
     offer = alloc.offer
     packs = pack_count(alloc.quantity, offer.pack_size)
+    noun = "pack" if packs == 1 else "packs"
     text = (
-        f"{base}. Ordering {_qty(alloc.quantity)} ({_qty(packs)} packs of "
-        f"{_qty(offer.pack_size)}). Supplier: {alloc.note}"
+        f"{base}. Ordering {_qty(alloc.quantity)} ({_qty(packs)} {noun} of "
+        f"{_qty(offer.pack_size)})"
     )
+    small = _small_need_note(alloc, step)
+    if small:
+        text += f": {small}"
+    text += f". Supplier: {alloc.note}"
     if fee_note:
         text += f"; {fee_note}"
     if last is not None:
@@ -325,7 +356,7 @@ def plan_purchase_orders(
 
     decisions: dict[str, SkuDecision] = {}
     chosen: dict[str, list[Allocation]] = {}
-    context: dict[str, tuple[Product, str]] = {}
+    context: dict[str, tuple[Product, str, Decimal]] = {}
     for i, product in enumerate(products):
         sku = product.sku
         daily = fc.daily[i]
@@ -428,7 +459,7 @@ def plan_purchase_orders(
                 f"; stock runs short on {need_date:%a %d %b}, before the earliest possible "
                 f"delivery {first:%a %d %b}"
             )
-        context[sku] = (product, base)
+        context[sku] = (product, base, step)
         req = choice.allocations[0].requirement
         decisions[sku] = SkuDecision(
             sku=sku,
@@ -449,11 +480,11 @@ def plan_purchase_orders(
 
     planned: list[PlannedLine] = []
     for sku, allocs in chosen.items():
-        product, base = context[sku]
+        product, base, step = context[sku]
         last = last_paid.get(sku)
         reasons = []
         for alloc in allocs:
-            reason = _line_reason(base, alloc, last, fee_notes.get(sku, ""))
+            reason = _line_reason(base, alloc, last, fee_notes.get(sku, ""), step)
             reasons.append(reason)
             flags = line_flags(
                 alloc.unit_price,

@@ -202,6 +202,7 @@ def choose_suppliers(
                 cand = _price_candidate(offer, delivery, req, gap, reliability)
                 if cand is not None:
                     priced.append(replace(cand, requirement=replace(req, need=gap)))
+                    import sys; print('GAPBLOCK', offer.sku, gap, req.shelf_life_cap, cand.quantity, file=sys.stderr)
     if not priced:
         return Choice((), tuple(rejected), ZERO)
     priced.sort(key=_rank)
@@ -211,15 +212,18 @@ def choose_suppliers(
     if dearer:
         passed_over = min(dearer, key=lambda o: o.unit_price_for(best.quantity)).supplier_id
     layers = _layers(priced, timed, today, requirement_at, gap_need, reliability)
+    parts = _place_split(layers, passed_over) if len(layers) > 1 else []
+    if len(layers) > 1 and not _split_pays(layers, parts):
+        fastest = layers[-1][0][0]
+        layers = [(layers[-1][0], fastest.requirement.need)]
     if len(layers) == 1:
         pool, need = layers[0]
         return _allocate(pool, need, rejected, passed_over)
     allocations: list[Allocation] = []
     shortfall = ZERO
-    for i, (pool, need) in enumerate(layers):
-        part = _allocate(pool, need, [], passed_over if i == 0 else None)
-        if i > 0 and part.allocations:
-            later = layers[i - 1][0][0]
+    later: Allocation | None = None
+    for part in parts:
+        if part.allocations and later is not None:
             first = part.allocations[0]
             gap_note = (
                 f"{first.offer.supplier_name} at {_price(first.unit_price)}/unit, delivering "
@@ -231,6 +235,8 @@ def choose_suppliers(
                 part.rejected,
                 part.shortfall,
             )
+        if part.allocations:
+            later = part.allocations[0]
         allocations.extend(part.allocations)
         shortfall += part.shortfall
     used = {a.offer.supplier_id for a in allocations}
@@ -251,12 +257,10 @@ def _layers(
     gap_need: Callable[[int], Decimal] | None,
     reliability: Mapping[str, float],
 ) -> list[tuple[list[Candidate], Decimal]]:
-    """Each layer: the candidates that may take it (cheapest first) and its quantity.
-
-    The first layer is the need from the cheapest supplier's delivery on; each further
-    layer is what must arrive before the previous layer's delivery. A split is kept only
-    when it costs less per unit than buying everything from the first supplier that
-    arrives in time (a small gap rounded up to a dear supplier's minimum may not)."""
+    """Each layer: the candidates that may take it (cheapest first) and its part of the
+    need, slowest first. The first layer is the need from the cheapest supplier's delivery
+    on; each further layer is what must arrive before the previous layer's delivery, so
+    the parts sum to the cheapest supplier's need."""
     best = priced[0]
     single = [(priced, best.requirement.need)]
     if gap_need is None:
@@ -288,31 +292,71 @@ def _layers(
         current, total = pool[0], min(gap, pool[0].requirement.need)
         priced = pool
     layers = [(pool, need) for pool, need in layers if need > ZERO]
-    if len(layers) <= 1:
-        return layers or single
-    # Compare with buying it all from the cheapest supplier in time for the first gap.
-    fastest_layer = layers[-1][0][0]
-    split_cost = ZERO
-    split_qty = ZERO
-    for pool, need in layers:
-        cand = _price_candidate(
-            pool[0].offer, pool[0].delivery_date, pool[0].requirement, need, reliability
-        )
-        if cand is None:
-            return single
-        split_cost += cand.cost
-        split_qty += min(cand.quantity, max(cand.requirement.shelf_life_cap, Decimal("0.001")))
-    alone = fastest_layer.requirement.need
+    return layers or single
+
+
+def _ordered(choice: Choice) -> Decimal:
+    return sum((a.quantity for a in choice.allocations), ZERO)
+
+
+def _place_split(
+    layers: list[tuple[list[Candidate], Decimal]], passed_over: str | None
+) -> list[Choice]:
+    """Place each layer's part, fastest first, so that what one supplier's packs add beyond
+    its part comes off the next one's: the parts sum to the need, so the whole order
+    exceeds it by at most the rounding of the last part placed.
+
+    A part so small that the next supplier's minimum would more than double a pack of it
+    goes to the faster supplier instead, when that one can still sell it before expiry."""
+    placed: list[Choice] = [Choice((), (), ZERO)] * len(layers)
+    target = ZERO  # the parts placed so far
+    covered = ZERO  # what was ordered for them, or could not be had in time
+    previous: int | None = None
+    for i in reversed(range(len(layers))):
+        pool, part = layers[i]
+        target += part
+        want = target - covered
+        if want <= ZERO:
+            continue
+        head = pool[0]
+        fitted = _fit(want, head.offer, head.requirement)
+        if previous is not None and fitted - want >= head.offer.pack_size:
+            earlier = placed[previous]
+            before = covered - _ordered(earlier) - earlier.shortfall
+            grown = _allocate(layers[previous][0], target - before, [], None)
+            if not grown.shortfall and _ordered(grown) >= target - before:
+                placed[previous] = grown
+                covered = before + _ordered(grown)
+                continue
+        part_choice = _allocate(pool, want, [], passed_over if i == 0 else None)
+        placed[i] = part_choice
+        covered += _ordered(part_choice) + part_choice.shortfall
+        previous = i
+    return placed
+
+
+def _split_pays(layers: list[tuple[list[Candidate], Decimal]], parts: list[Choice]) -> bool:
+    """Keep a split only when two or more suppliers take part and it costs less per unit
+    sold than buying everything from the cheapest supplier in time for the first gap (a
+    small gap rounded up to a dear supplier's minimum may not)."""
+    if sum(1 for part in parts if part.allocations) < 2:
+        return False
+    cost = ZERO
+    usable = ZERO
+    for part in parts:
+        for alloc in part.allocations:
+            cost += alloc.quantity * alloc.unit_price
+            cap = max(alloc.requirement.shelf_life_cap, Decimal("0.001"))
+            usable += min(alloc.quantity, cap)
+    fastest = layers[-1][0][0]
     whole = _price_candidate(
-        fastest_layer.offer,
-        fastest_layer.delivery_date,
-        fastest_layer.requirement,
-        alone,
-        reliability,
+        fastest.offer,
+        fastest.delivery_date,
+        fastest.requirement,
+        fastest.requirement.need,
+        {fastest.offer.supplier_id: fastest.reliability},
     )
-    if whole is None or split_cost / max(split_qty, Decimal("0.001")) < _landed(whole):
-        return layers
-    return [(layers[-1][0], fastest_layer.requirement.need)]
+    return whole is None or cost / max(usable, Decimal("0.001")) < _landed(whole)
 
 
 def _allocate(

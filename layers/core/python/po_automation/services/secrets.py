@@ -10,6 +10,7 @@ them, nothing here prints them.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -24,6 +25,11 @@ _ENV_KEYS = {
 }
 SLACK_ENV = "SLACK_WEBHOOK_URL"
 CACHE_SECONDS = 300
+
+# botocore's DEBUG lines include whole response bodies, GetSecretValue's among them: keep
+# them off even when a function runs at LOG_LEVEL=DEBUG or a test turns the root to DEBUG.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 def _json_secret(name: str, force_fetch: bool) -> dict[str, Any]:

@@ -14,6 +14,13 @@ happens next:
 - an ambiguous outcome (timed out after sending, not reconciled by the client): the error
   propagates so the workflow retries with the same key; nothing is ordered elsewhere
   while the outcome is unknown.
+
+Supplier unavailable (#3.4, with a `SupplierFallback`): before the first send under a key,
+the supplier's stock is checked live and lines it cannot serve move to a fallback draft,
+or the draft is held (`NoSupplierAvailable`, retried by the workflow); see
+`services.fallback`. Every send is first recorded on the record (`mark_sending`), so once
+a submission may have reached Cerve (an ambiguous answer, a crash after the POST), its
+lines are frozen: no fallback, only the same key again (#3.3).
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from typing import Any, Protocol
 
 from po_automation.cerve.errors import CerveValidationError
 from po_automation.cerve.models import PurchaseOrderItem, PurchaseOrderRequest
+from po_automation.domain.fallback import mark_sending, may_have_reached_cerve
 from po_automation.domain.lifecycle import PoStatus
-from po_automation.domain.purchase_order import PurchaseOrderRecord, StatusChange
+from po_automation.domain.purchase_order import PurchaseOrderRecord, Source, StatusChange
+from po_automation.services.fallback import NoSupplierAvailable, Settled, SupplierFallback
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 
 Notify = Callable[[str, str], None]
@@ -44,12 +53,13 @@ class NotApproved(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class SubmissionOutcome:
     draft_id: str
-    outcome: str  # submitted | already_submitted | needs_correction
+    outcome: str  # submitted | already_submitted | needs_correction | cancelled
     cerve_po_id: str | None = None
     cerve_status: str | None = None
     replayed: bool = False
     adopted: bool = False
     reason: str = ""
+    fallback_drafts: tuple[str, ...] = ()  # drafts that took lines this supplier lacked
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +70,7 @@ class SubmissionOutcome:
             "replayed": self.replayed,
             "adopted": self.adopted,
             "reason": self.reason,
+            "fallback_drafts": list(self.fallback_drafts),
         }
 
 
@@ -102,6 +113,27 @@ def correction_message(record: PurchaseOrderRecord, error: CerveValidationError)
     return "\n".join(lines)
 
 
+def fallback_message(record: PurchaseOrderRecord, settled: Settled) -> str:
+    """What procurement reads when lines left an approved draft before it was sent."""
+    draft = record.draft
+    lines = [
+        f"{draft.supplier_name} cannot supply everything on draft {draft.draft_id} "
+        f"(delivery {draft.delivery_date:%a %d %b %Y}), checked with Cerve just before sending.",
+        "",
+    ]
+    for sku, fallback_id in settled.moved.items():
+        lines.append(f"  - {sku}: {settled.reasons.get(sku, '')}; moved to draft {fallback_id}")
+    for sku, why in settled.dropped.items():
+        lines.append(f"  - {sku}: not ordered, no supplier can serve it ({why})")
+    if settled.fallback_drafts:
+        lines += ["", "Fallback drafts go through approval like any draft."]
+    if settled.record.status is PoStatus.CANCELLED:
+        lines += ["", f"No line was left on {draft.draft_id}: it is cancelled, nothing sent."]
+    else:
+        lines += ["", f"The rest of {draft.draft_id} is sent to Cerve now."]
+    return "\n".join(lines)
+
+
 class SubmissionService:
     def __init__(
         self,
@@ -112,6 +144,8 @@ class SubmissionService:
         clock: Callable[[], datetime],
         log: Any,
         publish: Callable[[PurchaseOrderRecord, StatusChange], None] | None = None,
+        *,
+        fallback: SupplierFallback | None = None,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -120,6 +154,7 @@ class SubmissionService:
         self._clock = clock
         self._log = log
         self._publish = publish or (lambda record, change: None)
+        self._fallback = fallback
 
     def submit(self, draft_id: str) -> SubmissionOutcome:
         record = self._store.require(draft_id)
@@ -127,9 +162,30 @@ class SubmissionService:
             return SubmissionOutcome(
                 draft_id, "already_submitted", record.cerve_po_id, record.cerve_status
             )
+        if (
+            record.status is PoStatus.CANCELLED
+            and record.history
+            and record.history[-1].source is Source.SUBMISSION
+        ):
+            # A retry after every line moved to a fallback supplier: done, nothing to send.
+            return SubmissionOutcome(draft_id, "cancelled", reason=record.history[-1].note)
         if record.status is not PoStatus.APPROVED:
             raise NotApproved(f"draft {draft_id} is {record.status.value}, not approved")
 
+        fallback_ids: tuple[str, ...] = ()
+        if self._fallback is not None and not may_have_reached_cerve(record):
+            settled = self._settle(record, self._fallback)
+            record, fallback_ids = settled.record, settled.fallback_drafts
+            if record.status is PoStatus.CANCELLED:
+                return SubmissionOutcome(
+                    draft_id,
+                    "cancelled",
+                    reason=record.history[-1].note,
+                    fallback_drafts=fallback_ids,
+                )
+
+        now = self._clock()
+        record = self._store.update(draft_id, lambda r: mark_sending(r, now))
         request = purchase_order_request(record)
         try:
             po = self._sender.create_purchase_order(request, record.idempotency_key)
@@ -154,7 +210,40 @@ class SubmissionService:
                 "adopted": po.adopted,
             },
         )
-        return SubmissionOutcome(draft_id, "submitted", po.id, po.status, po.replayed, po.adopted)
+        return SubmissionOutcome(
+            draft_id, "submitted", po.id, po.status, po.replayed, po.adopted, "", fallback_ids
+        )
+
+    def _settle(self, record: PurchaseOrderRecord, fallback: SupplierFallback) -> Settled:
+        """The supplier's live stock decides: lines move, the draft is held, or all is well."""
+        try:
+            settled = fallback.settle(self._store, record, self._clock())
+        except NoSupplierAvailable as held:
+            self._metric("NoSupplierAvailable", 1)
+            self._log.warning(
+                "no supplier can serve some lines; held for a retry",
+                extra={"draft_id": record.draft_id, "skus": sorted(held.unserved)},
+            )
+            if held.first_hold:
+                self._notify(f"Draft PO {record.draft_id} is waiting for stock", str(held))
+            raise
+        if settled.created:
+            self._metric("FallbackDraftsCreated", len(settled.created))
+        if settled.moved or settled.dropped:
+            self._announce(record, settled.record)
+            self._log.info(
+                "lines left the supplier before sending",
+                extra={
+                    "draft_id": record.draft_id,
+                    "moved": settled.moved,
+                    "dropped": sorted(settled.dropped),
+                },
+            )
+            self._notify(
+                f"Draft PO {record.draft_id}: {record.draft.supplier_name} lacks stock",
+                fallback_message(record, settled),
+            )
+        return settled
 
     def _announce(self, before: PurchaseOrderRecord, after: PurchaseOrderRecord) -> None:
         """Every status change reaches SAP as a PurchaseOrderStatusChanged event."""
