@@ -196,6 +196,11 @@ def _quantity_reason(
         f"{_qty(req.safety_stock, step)} for {level:.0%} service, less position "
         f"{_qty(pos.position, step)} ({pos.describe(step)})"
     )
+    if req.need > req.order_up_to - pos.position:
+        text += (
+            "; the position counts stock on order that lands after the earliest delivery, "
+            "so this covers only what sells until it lands"
+        )
     if req.capped:
         text += (
             f"; capped at {_qty(req.shelf_life_cap, step)}, what sells within its "

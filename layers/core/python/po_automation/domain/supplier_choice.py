@@ -194,15 +194,19 @@ def choose_suppliers(
     if not priced and gap_need is not None:
         # Supply on order can make the position look ample while it lands too late: what
         # must arrive by the first possible delivery still goes to the fastest.
+        # The gap is the need here, so it is held to what sells before expiry like any
+        # need, and the fastest suppliers compete for it as a single source.
         first_days = (first_possible - today).days
         req = requirement_at(first_days)
         gap = ZERO if req.capped else gap_need(first_days + 1)
+        bridge = replace(
+            req, need=min(gap, req.shelf_life_cap), capped=gap > req.shelf_life_cap
+        )
         for offer, delivery in timed:
-            if delivery == first_possible and gap > ZERO:
-                cand = _price_candidate(offer, delivery, req, gap, reliability)
+            if delivery == first_possible and bridge.need > ZERO:
+                cand = _price_candidate(offer, delivery, bridge, bridge.need, reliability)
                 if cand is not None:
-                    priced.append(replace(cand, requirement=replace(req, need=gap)))
-                    import sys; print('GAPBLOCK', offer.sku, gap, req.shelf_life_cap, cand.quantity, file=sys.stderr)
+                    priced.append(cand)
     if not priced:
         return Choice((), tuple(rejected), ZERO)
     priced.sort(key=_rank)

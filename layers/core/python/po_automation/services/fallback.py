@@ -50,6 +50,7 @@ from po_automation.domain.fallback import (
     remove_lines,
     unavailable_lines,
 )
+from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.models import SupplierOffer
 from po_automation.domain.purchase_order import PurchaseOrderRecord
 from po_automation.stores.purchase_orders import PurchaseOrderStore
@@ -101,6 +102,8 @@ class Settled:
 
     record: PurchaseOrderRecord
     fallback_drafts: tuple[str, ...] = ()
+    # Fallback drafts whose lines this attempt took off the original: counted once, even
+    # when a crash made a retry finish the move.
     created: tuple[str, ...] = ()
     moved: dict[str, str] = field(default_factory=dict)  # SKU → fallback draft id
     dropped: dict[str, str] = field(default_factory=dict)  # SKU → why nobody can serve it
@@ -192,10 +195,8 @@ class SupplierFallback:
             store.update(record.draft_id, lambda r: held(r, reason, now))
             raise NoSupplierAvailable(record.draft_id, plan.unserved, first_hold=holds == 0)
 
-        created = []
         for draft in fallback_drafts(record.draft, plan.moves, now):
-            if store.create_if_absent(fallback_record(draft, record.draft_id, now)):
-                created.append(draft.draft_id)
+            store.create_if_absent(fallback_record(draft, record.draft_id, now))
         moved = {**plan.already_moved}
         moved.update(
             {
@@ -215,5 +216,10 @@ class SupplierFallback:
         removed.update(
             {sku: f"dropped, no supplier can serve it: {why}" for sku, why in dropped.items()}
         )
+        before = {line.sku for line in record.draft.lines}
         updated = store.update(record.draft_id, lambda r: remove_lines(r, removed, now))
-        return Settled(updated, fallback_ids, tuple(created), moved, dict(dropped), reasons)
+        after = {line.sku for line in updated.draft.lines}
+        if updated.status is PoStatus.CANCELLED:
+            after = set()
+        created = tuple(dict.fromkeys(fid for sku, fid in moved.items() if sku in before - after))
+        return Settled(updated, fallback_ids, created, moved, dict(dropped), reasons)

@@ -14,6 +14,7 @@ of the rate limit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -27,6 +28,9 @@ from po_automation.stores.price_cache import PriceCacheStore
 
 # Pricing and availability: the Cerve calls one SKU costs per refresh.
 CALLS_PER_SKU = 2
+
+
+WRITE_CHUNK = 100  # SKUs per cache write: small enough to overlap the calls, big enough to batch
 
 
 class OffersSource(Protocol):
@@ -71,15 +75,22 @@ def sync_prices(
         else:
             report.unmapped.append(sku)
 
+    # Fetch in chunks and write each chunk while the next is fetched, so the cache write
+    # overlaps the Cerve calls instead of adding its time at the end.
     sku_of = {product_ids[sku]: sku for sku in wanted}
-    result = client.fetch_offers(list(sku_of), max_workers=max_workers)
-    fresh: list[SupplierOffer] = []
-    for product_id, offers in result.offers.items():
-        report.refreshed += 1
-        fresh.extend(offers.to_domain(sku_of[product_id]))
-    for product_id, error in result.errors.items():
-        report.failed[sku_of[product_id]] = f"{type(error).__name__}: {error}"
-    report.offers = cache.put_offers(fresh, now)
+    ids = list(sku_of)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="price-cache") as writer:
+        writes: list[Future[int]] = []
+        for start in range(0, len(ids), WRITE_CHUNK):
+            result = client.fetch_offers(ids[start : start + WRITE_CHUNK], max_workers=max_workers)
+            fresh: list[SupplierOffer] = []
+            for product_id, offers in result.offers.items():
+                report.refreshed += 1
+                fresh.extend(offers.to_domain(sku_of[product_id]))
+            for product_id, error in result.errors.items():
+                report.failed[sku_of[product_id]] = f"{type(error).__name__}: {error}"
+            writes.append(writer.submit(cache.put_offers, fresh, now))
+        report.offers = sum(w.result() for w in writes)
     return report
 
 
