@@ -112,7 +112,8 @@ class ApprovalWorkflow(Construct):
         self.submit_po = PoFunction(
             self,
             "SubmitPoFn",
-            ctx=ctx,
+            # A fallback draft (another supplier has the stock) gets its own approval.
+            ctx=with_settings(ctx, approval_state_machine_arn=approval_arn),
             spec=FunctionSpec(
                 name="submit_po",
                 timeout=Duration.seconds(120),
@@ -121,6 +122,9 @@ class ApprovalWorkflow(Construct):
                     "po_table_name",
                     "procurement_topic_arn",
                     "event_bus_name",
+                    "price_cache_table_name",
+                    "price_cache_ttl_minutes",
+                    "approval_state_machine_arn",
                     "currency",
                     "timezone",
                     *CERVE,
@@ -131,6 +135,11 @@ class ApprovalWorkflow(Construct):
         self.submit_po.read_secret(secrets.name, secrets.key)
         self.submit_po.publish_to(notifications.procurement, notifications.key)
         self.submit_po.put_events(event_bus)  # submitted / needs correction reach SAP too
+        # Supplier fallback: the next-best offers, and an approval for the fallback draft.
+        self.submit_po.read_table(storage.price_cache)
+        self.submit_po.role.add_to_policy(
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[approval_arn])
+        )
 
         self.approval = self._approval_state_machine(approval_name, ctx)
         ctx = with_settings(ctx, approval_state_machine_arn=self.approval.state_machine_arn)
@@ -251,6 +260,15 @@ class ApprovalWorkflow(Construct):
             retry_on_service_exceptions=False,  # replaced by the explicit retry below
         )
         submit.add_retry(errors=FINAL_ERRORS, max_attempts=0)
+        # No supplier has the stock yet: try again every 15 minutes; the fifth attempt (the
+        # service's last chance, SupplierFallback.max_holds) sends what can be served.
+        submit.add_retry(
+            errors=["NoSupplierAvailable"],
+            interval=Duration.minutes(15),
+            max_attempts=4,
+            backoff_rate=1,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
         submit.add_retry(
             errors=TRANSIENT_ERRORS,
             interval=Duration.seconds(5),

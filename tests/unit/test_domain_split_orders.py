@@ -190,6 +190,8 @@ def test_orders_across_suppliers_never_exceed_the_capped_need_by_a_pack(
     if not decision.ordered:
         return
     largest_pack = max(
-        o.pack_size for o in offers if o.supplier_id in {a.supplier_id for a in decision.allocations}
+        o.pack_size
+        for o in offers
+        if o.supplier_id in {a.supplier_id for a in decision.allocations}
     )
     assert decision.order_quantity - decision.need < largest_pack

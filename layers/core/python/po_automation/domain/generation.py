@@ -239,8 +239,7 @@ def _line_reason(
     packs = pack_count(alloc.quantity, offer.pack_size)
     noun = "pack" if packs == 1 else "packs"
     text = (
-        f"{base}. Ordering {_qty(alloc.quantity)} ({_qty(packs)} {noun} of "
-        f"{_qty(offer.pack_size)})"
+        f"{base}. Ordering {_qty(alloc.quantity)} ({_qty(packs)} {noun} of {_qty(offer.pack_size)})"
     )
     small = _small_need_note(alloc, step)
     if small:

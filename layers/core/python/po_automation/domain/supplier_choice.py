@@ -161,6 +161,14 @@ def choose_suppliers(
             rejected.append(f"{offer.supplier_name}: no stock available")
             no_stock.append(offer)
             continue
+        if round_down_to_pack(offer.available_qty, offer.pack_size, offer.min_order_qty) <= 0:
+            # Less than one pack or its minimum: it can take no part, so it must not shape
+            # the split either (its backup would be sized to its need, not their own).
+            rejected.append(
+                f"{offer.supplier_name}: only {offer.available_qty.normalize():f} available"
+            )
+            no_stock.append(offer)
+            continue
         timed.append((offer, earliest_delivery(now, offer.lead_time_days, offer.order_cutoff)))
     if not timed:
         return Choice((), tuple(rejected), ZERO)
@@ -193,15 +201,12 @@ def choose_suppliers(
         priced.append(cand)
     if not priced and gap_need is not None:
         # Supply on order can make the position look ample while it lands too late: what
-        # must arrive by the first possible delivery still goes to the fastest.
-        # The gap is the need here, so it is held to what sells before expiry like any
-        # need, and the fastest suppliers compete for it as a single source.
+        # must arrive by the first possible delivery still goes to the fastest. That gap is
+        # the need here, held to what sells before expiry like any other need.
         first_days = (first_possible - today).days
         req = requirement_at(first_days)
         gap = ZERO if req.capped else gap_need(first_days + 1)
-        bridge = replace(
-            req, need=min(gap, req.shelf_life_cap), capped=gap > req.shelf_life_cap
-        )
+        bridge = replace(req, need=min(gap, req.shelf_life_cap), capped=gap > req.shelf_life_cap)
         for offer, delivery in timed:
             if delivery == first_possible and bridge.need > ZERO:
                 cand = _price_candidate(offer, delivery, bridge, bridge.need, reliability)
@@ -227,21 +232,21 @@ def choose_suppliers(
     shortfall = ZERO
     later: Allocation | None = None
     for part in parts:
-        if part.allocations and later is not None:
-            first = part.allocations[0]
-            gap_note = (
-                f"{first.offer.supplier_name} at {_price(first.unit_price)}/unit, delivering "
-                f"{first.delivery_date:%a %d %b}: covers only what sells before "
-                f"{later.offer.supplier_name}'s cheaper delivery on {later.delivery_date:%a %d %b}"
+        placed = list(part.allocations)
+        if placed and later is not None:
+            first = placed[0]
+            placed[0] = replace(
+                first,
+                note=(
+                    f"{first.offer.supplier_name} at {_price(first.unit_price)}/unit, delivering "
+                    f"{first.delivery_date:%a %d %b}: covers only what sells before "
+                    f"{later.offer.supplier_name}'s cheaper delivery on "
+                    f"{later.delivery_date:%a %d %b}"
+                ),
             )
-            part = Choice(
-                (replace(first, note=gap_note), *part.allocations[1:]),
-                part.rejected,
-                part.shortfall,
-            )
-        if part.allocations:
-            later = part.allocations[0]
-        allocations.extend(part.allocations)
+        if placed:
+            later = placed[0]
+        allocations.extend(placed)
         shortfall += part.shortfall
     used = {a.offer.supplier_id for a in allocations}
     for cand in priced:
@@ -311,7 +316,10 @@ def _place_split(
     exceeds it by at most the rounding of the last part placed.
 
     A part so small that the next supplier's minimum would more than double a pack of it
-    goes to the faster supplier instead, when that one can still sell it before expiry."""
+    goes to the faster supplier instead, when that one can still sell it before expiry. So
+    does any of a part that only a supplier arriving no later than the faster one can
+    supply (the slower one lacking stock): it is one order with the faster one's, held to
+    what sells before that lot expires, not a second order on top of it."""
     placed: list[Choice] = [Choice((), (), ZERO)] * len(layers)
     target = ZERO  # the parts placed so far
     covered = ZERO  # what was ordered for them, or could not be had in time
@@ -322,17 +330,25 @@ def _place_split(
         want = target - covered
         if want <= ZERO:
             continue
-        head = pool[0]
-        fitted = _fit(want, head.offer, head.requirement)
-        if previous is not None and fitted - want >= head.offer.pack_size:
+        part_choice = _allocate(pool, want, [], passed_over if i == 0 else None)
+        if previous is not None and placed[previous].allocations:
             earlier = placed[previous]
             before = covered - _ordered(earlier) - earlier.shortfall
-            grown = _allocate(layers[previous][0], target - before, [], None)
-            if not grown.shortfall and _ordered(grown) >= target - before:
-                placed[previous] = grown
-                covered = before + _ordered(grown)
-                continue
-        part_choice = _allocate(pool, want, [], passed_over if i == 0 else None)
+            prev_date = earlier.allocations[0].delivery_date
+            late = tuple(a for a in part_choice.allocations if a.delivery_date > prev_date)
+            late_qty = sum((a.quantity for a in late), ZERO)
+            head = pool[0]
+            tiny = _fit(want, head.offer, head.requirement) - want >= head.offer.pack_size
+            if late_qty < _ordered(part_choice) or (tiny and not late):
+                grown = _allocate(layers[previous][0], target - before - late_qty, [], None)
+                enough = not grown.shortfall and _ordered(grown) >= target - before - late_qty
+                if enough or late_qty < _ordered(part_choice):
+                    placed[previous] = grown
+                    covered = before + _ordered(grown) + grown.shortfall + late_qty
+                    if late:
+                        placed[i] = Choice(late, part_choice.rejected, ZERO)
+                        previous = i
+                    continue
         placed[i] = part_choice
         covered += _ordered(part_choice) + part_choice.shortfall
         previous = i
