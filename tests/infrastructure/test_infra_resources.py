@@ -234,6 +234,19 @@ def test_approval_state_machine_has_the_agreed_states(template) -> None:
     assert states["SubmissionFailed"]["Type"] == "Fail"
 
 
+def test_submission_retries_in_the_order_that_keeps_one_po(template) -> None:
+    """First match wins: final errors never retry, no-stock waits 15 minutes, an ambiguous
+    outcome retries quickly with the same key, and any crash is retried last."""
+    retriers = state_machine_states(template, "fc-po-dev-approval")["SubmitPurchaseOrder"]["Retry"]
+    final, no_stock, transient, crash = retriers
+    assert {"IdempotencyKeyReused", "CerveAuthError", "NotApproved"} <= set(final["ErrorEquals"])
+    assert final["MaxAttempts"] == 0
+    assert no_stock["ErrorEquals"] == ["NoSupplierAvailable"]
+    assert no_stock["IntervalSeconds"] == 900 and no_stock["MaxAttempts"] == 4
+    assert {"AmbiguousOutcome", "CerveUnavailable"} <= set(transient["ErrorEquals"])
+    assert crash["ErrorEquals"] == ["States.ALL"]
+
+
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_price_sync_fans_out_over_shards_within_the_cerve_rate_limit(
     stage, template, prod_template
