@@ -10,12 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from po_automation import aws
 from po_automation.observability import logger, metrics, tracer
-from po_automation.services.generation import (
-    approval_starter,
-    draft_value,
-    generate_drafts,
-    rules_from,
-)
+from po_automation.services.approval_start import approval_starter
+from po_automation.services.generation import draft_value, generate_drafts, rules_from
 from po_automation.settings import get_settings
 from po_automation.stores.inventory import InventoryStore
 from po_automation.stores.price_cache import PriceCacheStore

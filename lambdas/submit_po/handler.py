@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from po_automation import aws
 from po_automation.observability import logger, metrics, tracer
+from po_automation.services.approval_start import approval_starter
 from po_automation.services.cerve_access import build_client
 from po_automation.services.events import build_publisher
 from po_automation.services.fallback import SupplierFallback
-from po_automation.services.generation import approval_starter
 from po_automation.services.notifications import build_notifier
 from po_automation.services.submission import SubmissionService
 from po_automation.settings import Settings, get_settings

@@ -25,7 +25,7 @@ from po_automation.cli import execution_name as decision_execution_name
 from po_automation.domain.lifecycle import PoStatus
 from po_automation.domain.models import DraftLine, DraftPurchaseOrder
 from po_automation.domain.purchase_order import PurchaseOrderRecord, Source, new_record
-from po_automation.services.generation import execution_name as approval_execution_name
+from po_automation.services.approval_start import execution_name as approval_execution_name
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 from sandbox.cerve_emulator import CerveEmulator
 from sandbox.local_aws import LocalAws

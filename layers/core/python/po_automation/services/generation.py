@@ -14,7 +14,6 @@ shelf but not yet in the snapshot.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -158,29 +157,6 @@ def generate_drafts(
         if start_approval(draft.draft_id):
             report.approvals_started.append(draft.draft_id)
     return report
-
-
-def execution_name(draft_id: str) -> str:
-    """Step Functions names allow 80 characters of [A-Za-z0-9-_]."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in draft_id)
-    return safe[:80]
-
-
-def approval_starter(sfn: Any, state_machine_arn: str) -> Callable[[str], bool]:
-    """Start one approval execution per draft; False when it already exists."""
-
-    def start(draft_id: str) -> bool:
-        try:
-            sfn.start_execution(
-                stateMachineArn=state_machine_arn,
-                name=execution_name(draft_id),
-                input=json.dumps({"draft_id": draft_id}),
-            )
-        except sfn.exceptions.ExecutionAlreadyExists:
-            return False
-        return True
-
-    return start
 
 
 def draft_value(report: GenerationReport) -> Decimal:
