@@ -87,8 +87,7 @@ class Monitoring(Construct):
             "CerveValidationFailed",
             po_metric("CerveValidationFailed", "Sum", period),
             thresholds.cerve_validation_failed,
-            "Cerve rejected several POs as invalid (422). "
-            "Runbook: README.md#cervevalidationfailed",
+            "Cerve rejected several POs as invalid (422). Runbook: README.md#cervevalidationfailed",
         )
         self._alarm(
             "CerveAuthFailed",
@@ -135,16 +134,14 @@ class Monitoring(Construct):
                 f"{mid}ExecutionsFailed",
                 machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"A {label} workflow execution failed. "
-                "Runbook: README.md#executions-failed",
+                f"A {label} workflow execution failed. Runbook: README.md#executions-failed",
                 alarm_name=f"{label}-executions-failed",
             )
             self._alarm(
                 f"{mid}ExecutionsTimedOut",
                 machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
                 1,
-                f"A {label} workflow execution timed out. "
-                "Runbook: README.md#executions-timed-out",
+                f"A {label} workflow execution timed out. Runbook: README.md#executions-timed-out",
                 alarm_name=f"{label}-executions-timed-out",
             )
 

@@ -275,9 +275,7 @@ def test_422_validation_names_every_bad_field(cerve_emulator, cerve_client, reco
     assert cerve_emulator.purchase_orders() == []
 
 
-def test_422_idempotency_key_reused_with_a_different_body(
-    cerve_emulator, cerve_client, recorder
-):
+def test_422_idempotency_key_reused_with_a_different_body(cerve_emulator, cerve_client, recorder):
     cerve_client.create_purchase_order(tomato_order(), "draft-0001")
 
     with pytest.raises(IdempotencyKeyReused):
