@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import time_machine
 
 from po_automation import cli
@@ -110,9 +109,7 @@ class Demo:
         self.cerve = cerve
         self.echo = echo
         self.report: dict[str, Any] = {}
-        table = boto3.resource("dynamodb", region_name=local.region).Table(
-            local.function_env("submit_po")["PO_TABLE_NAME"]
-        )
+        table = local.resource("dynamodb").Table(local.function_env("submit_po")["PO_TABLE_NAME"])
         self.store = PurchaseOrderStore(table)
 
     # -- steps ------------------------------------------------------------------------
@@ -226,24 +223,21 @@ class Demo:
         return str((result.output or {}).get("outcome", result.status))
 
     def _decide_with_cli(self, draft_id: str, decision: str) -> str:
+        """`fc-po approve|reject DRAFT`, as procurement types it; the CLI starts the decision
+        workflow, and the demo then waits for it like the CLI would."""
         arn = self.local.state_machine_arn("decision")
         reason = "supplier quality issue last week" if decision == "reject" else "as drafted"
-        with contextlib.redirect_stdout(io.StringIO()):  # the CLI's own JSON answer
-            code = cli.main(
-                [
-                    decision,
-                    draft_id,
-                    "--by",
-                    DEMO_APPROVER,
-                    "--reason",
-                    reason,
-                    "--state-machine-arn",
-                    arn,
-                    "--timeout",
-                    "30",
-                ]
-            )
-        return ("rejected" if decision == "reject" else "approved") if code == 0 else "failed"
+        argv = [decision, draft_id, "--by", DEMO_APPROVER, "--reason", reason]
+        answer = io.StringIO()
+        # The CLI makes its own boto3 client: keep functions from swapping the environment
+        # while it does (see LocalAws.exclusive).
+        with self.local.exclusive(), contextlib.redirect_stdout(answer):
+            code = cli.main([*argv, "--state-machine-arn", arn, "--no-wait"])
+        if code != 0:
+            return "failed"
+        started = answer.getvalue().split()[-1]  # "started <execution arn>"
+        result = self.local.wait_for_execution(started)
+        return str((result.output or {}).get("outcome", result.status))
 
     def _settle(self, drafts: list[str], until_done: bool = False) -> list[str]:
         """Wait until each approval execution is finished or waiting for a person."""

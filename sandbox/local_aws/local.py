@@ -13,6 +13,7 @@ CloudFormation's `CreateStack`. moto's gaps are filled by `moto_adaptations` onl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -115,6 +116,7 @@ class LocalAws:
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, DeployedFunction] = {}
         self.deploy_seconds = 0.0
+        self._clients: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class LocalAws:
         if getattr(self, "runner", None) is not None:
             self.runner.close()
         _reset_shared_clients()
+        self._clients.clear()
         if self._adaptations is not None:
             self._adaptations.__exit__(None, None, None)
             self._adaptations = None
@@ -163,7 +166,34 @@ class LocalAws:
     # -- deployed resources -----------------------------------------------------------
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        """A client pinned to the region, made once. Creating a client reads `os.environ`,
+        which a function running on a Step Functions thread swaps for its own, so clients
+        are made under the runner's lock and then reused."""
+        with self._env_lock():
+            if service not in self._clients:
+                self._clients[service] = boto3.client(  # type: ignore[call-overload]
+                    service, region_name=self.region
+                )
+            return self._clients[service]
+
+    def resource(self, service: str) -> Any:
+        """A boto3 resource (e.g. DynamoDB tables), made and cached like `client`."""
+        with self._env_lock():
+            key = f"resource:{service}"
+            if key not in self._clients:
+                self._clients[key] = boto3.resource(  # type: ignore[call-overload]
+                    service, region_name=self.region
+                )
+            return self._clients[key]
+
+    def exclusive(self) -> Any:
+        """Hold this while running product code on the caller's thread (the `fc-po` CLI, a
+        store) that may create clients: no function swaps the environment meanwhile."""
+        return self._env_lock()
+
+    def _env_lock(self) -> Any:
+        runner = getattr(self, "runner", None)
+        return runner.lock if runner is not None else contextlib.nullcontext()
 
     @property
     def stack_name(self) -> str:

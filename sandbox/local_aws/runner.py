@@ -123,6 +123,12 @@ class InProcessRunner:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _added_paths: list[str] = field(default_factory=list)
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while a function runs with its environment in `os.environ`. Code on other
+        threads that reads the environment (creating a boto3 client does) takes it too."""
+        return self._lock
+
     def open(self) -> None:
         for path in self.layer_paths:
             entry = str(path)

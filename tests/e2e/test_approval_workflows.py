@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -71,7 +70,7 @@ def world() -> Iterator[World]:
                     }
                 ),
             )
-            table = boto3.resource("dynamodb", region_name=local.region).Table(env["PO_TABLE_NAME"])
+            table = local.resource("dynamodb").Table(env["PO_TABLE_NAME"])
             yield World(local, cerve, PurchaseOrderStore(table))
 
 

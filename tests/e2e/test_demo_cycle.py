@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # deploys the real stack into moto
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 LAST_PRICE = re.compile(r"last price paid £(\d+(?:\.\d+)?)")
 PENNY = Decimal("0.01")
-PACKS = re.compile(r"Ordering (\d+(?:\.\d+)?) \((\d+(?:\.\d+)?) packs of (\d+(?:\.\d+)?)\)")
+PACKS = re.compile(r"Ordering (\d+(?:\.\d+)?) \((\d+(?:\.\d+)?) packs? of (\d+(?:\.\d+)?)\)")
 
 
 @pytest.fixture(scope="module")

@@ -463,6 +463,15 @@ def _why_chosen(
         )
     if passed_over:
         return text + ": cheapest supplier with stock"
+    if runner.unit_price < price:
+        # Ranked on cost per unit that will sell: the runner's list price is lower, but its
+        # packs or minimum would make us buy more than sells before it expires.
+        return (
+            text + f": lowest cost per unit that will sell, of {len(others) + 1} able to "
+            f"deliver in time ({runner.offer.supplier_name} lists {_price(runner.unit_price)} "
+            f"but would mean buying {runner.quantity.normalize():f} in packs of "
+            f"{runner.offer.pack_size.normalize():f})"
+        )
     return (
         text + f": cheapest of {len(others) + 1} able to deliver in time "
         f"(next {runner.offer.supplier_name} at {_price(runner.unit_price)})"
