@@ -71,6 +71,12 @@ def _cerve(echo: Echo) -> Iterator[dict[str, Any]]:
     """The emulator, unless CERVE_BASE_URL etc. point at a real Cerve sandbox."""
     real = os.environ.get("CERVE_BASE_URL")
     if real:
+        missing = [k for k in ("CERVE_CLIENT_ID", "CERVE_CLIENT_SECRET") if not os.environ.get(k)]
+        if missing:
+            raise SystemExit(
+                f"CERVE_BASE_URL points at a real Cerve, so set {' and '.join(missing)} too "
+                "(see .env.example), or unset CERVE_BASE_URL to use the emulator"
+            )
         echo(f"Cerve: {real} (real sandbox; webhooks need a public URL, so none come back)")
         yield {
             "emulator": None,
@@ -150,7 +156,8 @@ class Demo:
         self.echo(
             f"  catalog: {catalog['mapped']} SKUs mapped; not on Cerve: "
             f"{', '.join(catalog['unmapped']) or 'none'}; ambiguous: "
-            f"{', '.join(catalog['ambiguous']) or 'none'} (procurement notified)"
+            f"{', '.join(catalog['ambiguous']) or 'none'}; could not be checked: "
+            f"{len(catalog['failed'])} (procurement notified)"
         )
         prices = self.local.invoke("price_sync", _scheduled_event())
         self.echo(

@@ -104,6 +104,20 @@ class Monitoring(Construct):
             "fault, page the developers. Runbook: README.md#idempotencykeyreused",
         )
         self._alarm(
+            "CerveCallsFailing",
+            po_metric("PriceSyncFailures", "Sum", period),
+            1,
+            "Supplier prices could not be fetched for some SKUs: Cerve down or refusing. "
+            "Without fresh prices generation cannot order. Runbook: README.md#cervecallsfailing",
+        )
+        self._alarm(
+            "SkusAtRiskOfStockout",
+            po_metric("SkusAtRiskOfStockout", "Maximum", period),
+            1,
+            "Generation found SKUs that need stock but that no supplier can bring in time "
+            "(or no fresh price). Runbook: README.md#skusatriskofstockout",
+        )
+        self._alarm(
             "WebhookDeadLetters",
             dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"

@@ -38,5 +38,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         unit=MetricUnit.Count,
         value=len(report.unmapped) + len(report.ambiguous),
     )
-    logger.info("catalog synced", extra=report.as_dict())
+    metrics.add_metric(
+        name="CatalogLookupFailures", unit=MetricUnit.Count, value=len(report.failed)
+    )
+    log = logger.warning if report.needs_attention else logger.info
+    log("catalog synced", extra=report.as_dict())
     return report.as_dict()

@@ -89,5 +89,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     metrics.add_metric(name="PricesRefreshed", unit=MetricUnit.Count, value=report.refreshed)
     metrics.add_metric(name="PriceSyncFailures", unit=MetricUnit.Count, value=len(report.failed))
-    logger.info("prices synced", extra={**report.as_dict(), "rate_limit_per_s": str(rate)})
+    log = logger.warning if report.failed else logger.info  # the alarm says why to look
+    log("prices synced", extra={**report.as_dict(), "rate_limit_per_s": str(rate)})
     return report.as_dict()

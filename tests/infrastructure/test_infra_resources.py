@@ -325,6 +325,8 @@ def test_event_bus_and_buckets(template) -> None:
         ("CerveValidationFailed", 3, 300),
         ("CerveAuthFailed", 1, 300),
         ("IdempotencyKeyReused", 1, 300),
+        ("PriceSyncFailures", 1, 300),
+        ("SkusAtRiskOfStockout", 1, 300),
         ("ApproximateNumberOfMessagesVisible", 1, 60),
     ],
 )
@@ -338,7 +340,7 @@ def test_alarms_have_the_agreed_thresholds(template, metric, threshold, period) 
         # The metric the functions emit through Powertools (EMF), not a look-alike.
         assert alarm["Namespace"] == "FreshConnect/PurchaseOrders"
         assert alarm["Dimensions"] == [{"Name": "service", "Value": "po-automation"}]
-        assert alarm["Statistic"] == "Sum"
+        assert alarm["Statistic"] == ("Maximum" if metric == "SkusAtRiskOfStockout" else "Sum")
 
 
 def test_every_function_and_workflow_is_alarmed_to_on_call(template) -> None:

@@ -217,7 +217,7 @@ def test_the_summary_sent_to_procurement_is_readable(monkeypatch):
         record = make_record()
         Notifier(Sns(), "arn:topic").draft_awaiting(record)
         message = sent[0]["Message"]
-        assert sent[0]["Subject"].startswith("[FreshConnect] draft PO awaits you: Green Fields")
+        assert sent[0]["Subject"].startswith("d-001: draft PO awaits you, Green Fields")
         assert "SKU-2: 30 x £0.33 = £9.99" in message and "FLAGGED: price" in message
         assert "Total: £31.99" in message and "Savings against last prices paid: £" in message
         assert "fc-po approve d-001 --by" in message and '"decision": "approve"' in message

@@ -337,3 +337,14 @@ def test_auto_approval_needs_a_small_total_and_no_flags():
     assert PRICE_FLAG in dear.lines[0].flags
     assert not auto_approval(dear, rule).auto_approved
     assert not auto_approval(small, ApprovalRule(max_total=D("20"))).auto_approved
+
+
+def test_a_sku_without_offers_still_reports_what_it_needs() -> None:
+    # Cerve unreachable (or the SKU not on Cerve): nothing can be ordered, but the need is
+    # stated so the SKU counts as at risk of stockout instead of looking fine.
+    result = plan(customer_orders=history("LET-01", "10"), offers=[])
+    decision = result.decision("LET-01")
+    assert not decision.ordered
+    assert decision.need > 0
+    assert "no supplier offer" in decision.reason and "needed over the next" in decision.reason
+    assert result.drafts == ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -39,7 +39,7 @@ from po_automation.domain.models import (
     SupplierOffer,
 )
 from po_automation.domain.packs import pack_count, round_up_to_pack
-from po_automation.domain.policy import Requirement, SkuPolicy
+from po_automation.domain.policy import Requirement, SkuPolicy, to_decimal
 from po_automation.domain.rules import BuyingRules
 from po_automation.domain.supplier_choice import (
     Allocation,
@@ -389,7 +389,14 @@ def plan_purchase_orders(
             continue
         offers = offers_by_sku.get(sku, [])
         if not offers:
-            decisions[sku] = _nothing(sku, fc.models[i], pos, "Not ordered: no supplier offer.")
+            # No price to buy at (not on Cerve, or Cerve unreachable and the cache stale):
+            # still say what is needed, so the SKU counts as at risk and on-call hears of it.
+            days = rules.review_period_days + 2
+            shortfall = max(to_decimal(float(cumulative[days - 1])) - pos.position, ZERO)
+            why = "Not ordered: no supplier offer (not on Cerve, or no fresh price)"
+            if shortfall > 0:
+                why += f"; about {_qty(shortfall)} {product.unit} needed over the next {days} days"
+            decisions[sku] = replace(_nothing(sku, fc.models[i], pos, why + "."), need=shortfall)
             continue
         level = rules.service_level(product.category)
         step = display_step(offers)
@@ -457,7 +464,7 @@ def plan_purchase_orders(
         base = _quantity_reason(
             product, choice.allocations[0].requirement, pos, fc.models[i], level, step
         )
-        first = choice.allocations[0].delivery_date
+        first = min(a.delivery_date for a in choice.allocations)
         if need_date is not None and first > need_date:
             base += (
                 f"; stock runs short on {need_date:%a %d %b}, before the earliest possible "

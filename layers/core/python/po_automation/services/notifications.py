@@ -118,15 +118,17 @@ class Notifier:
     def draft_awaiting(self, record: PurchaseOrderRecord, reapproval: bool = False) -> None:
         draft = record.draft
         what = "edited draft needs approval again" if reapproval else "draft PO awaits you"
+        # The draft id first: subjects are cut at 100 characters, and the id is what
+        # procurement types to decide.
         subject = (
-            f"[FreshConnect] {what}: {draft.supplier_name} "
-            f"{money(record.total, draft.currency)} ({draft.draft_id})"
+            f"{draft.draft_id}: {what}, {draft.supplier_name} "
+            f"{money(record.total, draft.currency)}"
         )
         self._publish(subject, f"{summarize(record)}\n\n{how_to_decide(draft.draft_id)}\n")
 
     def draft_expired(self, record: PurchaseOrderRecord) -> None:
         draft = record.draft
-        subject = f"[FreshConnect] draft PO expired: {draft.supplier_name} ({draft.draft_id})"
+        subject = f"{draft.draft_id}: draft PO expired, {draft.supplier_name}"
         message = (
             f"Nobody decided draft {draft.draft_id} before {draft.supplier_name}'s cut-off, "
             "so it has expired and nothing was sent to the supplier. The next generation run "
