@@ -121,8 +121,7 @@ class Notifier:
         # The draft id first: subjects are cut at 100 characters, and the id is what
         # procurement types to decide.
         subject = (
-            f"{draft.draft_id}: {what}, {draft.supplier_name} "
-            f"{money(record.total, draft.currency)}"
+            f"{draft.draft_id}: {what}, {draft.supplier_name} {money(record.total, draft.currency)}"
         )
         self._publish(subject, f"{summarize(record)}\n\n{how_to_decide(draft.draft_id)}\n")
 
