@@ -392,10 +392,15 @@ def plan_purchase_orders(
             # No price to buy at (not on Cerve, or Cerve unreachable and the cache stale):
             # still say what is needed, so the SKU counts as at risk and on-call hears of it.
             days = rules.review_period_days + 2
-            shortfall = max(to_decimal(float(cumulative[days - 1])) - pos.position, ZERO)
+            # `cumulative` already holds booked orders, so compare it with supply alone.
+            supply = pos.position + pos.committed
+            shortfall = max(to_decimal(float(cumulative[days - 1])) - supply, ZERO)
             why = "Not ordered: no supplier offer (not on Cerve, or no fresh price)"
             if shortfall > 0:
-                why += f"; about {_qty(shortfall)} {product.unit} needed over the next {days} days"
+                why += (
+                    f"; about {_qty(shortfall, Decimal('0.1'))} {product.unit} needed over "
+                    f"the next {days} days"
+                )
             decisions[sku] = replace(_nothing(sku, fc.models[i], pos, why + "."), need=shortfall)
             continue
         level = rules.service_level(product.category)
