@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -62,3 +64,41 @@ def test_redrive_starts_an_sqs_message_move_task(monkeypatch, capsys):
         assert main(["redrive-dlq", "--dlq-arn", arn]) == 0
         stub.assert_no_pending_responses()
     assert "task task-1" in capsys.readouterr().out
+
+
+def test_stage_finds_the_table_from_the_deployed_stack(monkeypatch, capsys):
+    with mock_aws():
+        lifecycle_env(monkeypatch, PO_TABLE_NAME="")
+        store = make_store("fc-po-prod-purchase-orders")
+        store.create_if_absent(make_record("FC-20261203-sup_metro-20261205"))
+        template = {
+            "Resources": {"Marker": {"Type": "AWS::SNS::Topic"}},
+            "Outputs": {
+                "PurchaseOrdersTableName": {"Value": "fc-po-prod-purchase-orders"},
+            },
+        }
+        boto3.client("cloudformation", region_name="eu-west-2").create_stack(
+            StackName="FcPo-prod", TemplateBody=json.dumps(template)
+        )
+        assert main(["--stage", "prod", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "FC-20261203-sup_metro-20261205" in out  # full id, columns sized to fit
+
+
+def test_missing_aws_credentials_are_one_clear_line(monkeypatch, capsys):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask a metadata endpoint
+    code = main(["list", "--table", "t"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("fc-po: ") and "Traceback" not in err

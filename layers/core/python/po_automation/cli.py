@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
 from po_automation.domain.lifecycle import AWAITING_DECISION
 from po_automation.services.notifications import money
@@ -67,8 +68,23 @@ def _wait(sfn: Any, arn: str, timeout_s: float) -> dict[str, Any]:
         time.sleep(0.5)
 
 
+def stack_outputs(stage: str) -> dict[str, str]:
+    """The deployed stack's outputs (`FcPo-<stage>`): ARNs and names, so procurement only
+    needs to know the stage."""
+    stacks = boto3.client("cloudformation").describe_stacks(StackName=f"FcPo-{stage}")["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def _from_stage(args: argparse.Namespace, output: str) -> str:
+    return stack_outputs(args.stage).get(output, "") if getattr(args, "stage", None) else ""
+
+
 def cmd_decide(args: argparse.Namespace) -> int:
-    arn = args.state_machine_arn or get_settings().decision_state_machine_arn
+    arn = (
+        args.state_machine_arn
+        or _from_stage(args, "DecisionStateMachineArn")
+        or get_settings().decision_state_machine_arn
+    )
     if not arn:
         print(
             "no decision workflow: pass --state-machine-arn or set DECISION_STATE_MACHINE_ARN",
@@ -95,7 +111,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    table = args.table or get_settings().po_table_name
+    table = (
+        args.table or _from_stage(args, "PurchaseOrdersTableName") or get_settings().po_table_name
+    )
     if not table:
         print("no table: pass --table or set PO_TABLE_NAME", file=sys.stderr)
         return EXIT_USAGE
@@ -104,10 +122,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not records:
         print("no drafts await a decision")
         return 0
-    print(f"{'draft':<24} {'supplier':<24} {'total':>12} {'decide by (UTC)':<17} flags")
+    width = max(len(r.draft_id) for r in records)
+    print(f"{'draft':<{width}} {'supplier':<24} {'total':>12} {'decide by (UTC)':<17} flags")
     for r in records:
         print(
-            f"{r.draft_id:<24} {r.draft.supplier_name[:24]:<24} "
+            f"{r.draft_id:<{width}} {r.draft.supplier_name[:24]:<24} "
             f"{money(r.total, r.draft.currency):>12} "
             f"{r.draft.order_by:%Y-%m-%d %H:%M} {','.join(r.flags) or '-'}"
         )
@@ -116,6 +135,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_redrive(args: argparse.Namespace) -> int:
     dlq_arn = args.dlq_arn or get_settings().webhook_dlq_arn
+    if not dlq_arn and getattr(args, "stage", None):
+        url = stack_outputs(args.stage).get("WebhookDeadLetterQueueUrl", "")
+        if url:
+            attrs = boto3.client("sqs").get_queue_attributes(
+                QueueUrl=url, AttributeNames=["QueueArn"]
+            )
+            dlq_arn = attrs["Attributes"]["QueueArn"]
     if not dlq_arn:
         print("no dead-letter queue: pass --dlq-arn or set WEBHOOK_DLQ_ARN", file=sys.stderr)
         return EXIT_USAGE
@@ -131,6 +157,10 @@ def cmd_redrive(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fc-po", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--stage",
+        help="dev or prod: read ARNs and table names from the deployed stack FcPo-<stage>",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("approve", "approve a draft as it stands"),
@@ -166,7 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (NoRegionError, NoCredentialsError) as error:
+        print(f"fc-po: {error} (set AWS_PROFILE or credentials, and AWS_REGION)", file=sys.stderr)
+    except ClientError as error:
+        print(f"fc-po: AWS refused: {error}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":
