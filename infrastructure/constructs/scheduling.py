@@ -16,6 +16,41 @@ from constructs import Construct
 from infrastructure.nag import acknowledge
 
 
+def _role(scope: Construct, construct_id: str, what: str) -> iam.Role:
+    """Each schedule gets its own role, allowed to reach only its one target."""
+    return iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+        description=f"Lets the {what}",
+    )
+
+
+def _schedule(
+    scope: Construct,
+    construct_id: str,
+    *,
+    target: scheduler.IScheduleTarget,
+    expression: str,
+    timezone: str,
+    name: str,
+    description: str,
+) -> scheduler.Schedule:
+    return scheduler.Schedule(
+        scope,
+        construct_id,
+        schedule_name=name,
+        description=description,
+        schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(timezone)),
+        target=target,
+    )
+
+
+# A run that could not start within the hour is superseded by the next one.
+MAX_EVENT_AGE = Duration.hours(1)
+RETRY_ATTEMPTS = 2
+
+
 def schedule_function(
     scope: Construct,
     construct_id: str,
@@ -27,31 +62,24 @@ def schedule_function(
     description: str,
 ) -> scheduler.Schedule:
     """Invoke `function` on `expression`; Events rules would read cron in UTC instead."""
-    role = iam.Role(
-        scope,
-        f"{construct_id}Role",
-        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
-        description=f"Lets the {name} schedule invoke its one function",
-    )
+    role = _role(scope, construct_id, f"{name} schedule invoke its one function")
     acknowledge(
         role,
         "IAM5",
         "Invoking any version or alias of this one function (CDK's LambdaInvoke grant).",
         finding=f"Resource::<{Stack.of(scope).get_logical_id(function.node.default_child)}.Arn>:*",  # type: ignore[arg-type]
     )
-    return scheduler.Schedule(
+    target = targets.LambdaInvoke(
+        function, role=role, retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE
+    )
+    return _schedule(
         scope,
         construct_id,
-        schedule_name=name,
+        target=target,
+        expression=expression,
+        timezone=timezone,
+        name=name,
         description=description,
-        schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(timezone)),
-        target=targets.LambdaInvoke(
-            function,
-            role=role,
-            retry_attempts=2,
-            # A run that could not start within the hour is superseded by the next one.
-            max_event_age=Duration.hours(1),
-        ),
     )
 
 
@@ -66,23 +94,20 @@ def schedule_state_machine(
     description: str,
 ) -> scheduler.Schedule:
     """Start an execution of `state_machine` (empty input) on `expression`."""
-    role = iam.Role(
-        scope,
-        f"{construct_id}Role",
-        assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
-        description=f"Lets the {name} schedule start its one state machine",
+    role = _role(scope, construct_id, f"{name} schedule start its one state machine")
+    target = targets.StepFunctionsStartExecution(
+        state_machine,
+        role=role,
+        input=scheduler.ScheduleTargetInput.from_object({}),
+        retry_attempts=RETRY_ATTEMPTS,
+        max_event_age=MAX_EVENT_AGE,
     )
-    return scheduler.Schedule(
+    return _schedule(
         scope,
         construct_id,
-        schedule_name=name,
+        target=target,
+        expression=expression,
+        timezone=timezone,
+        name=name,
         description=description,
-        schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(timezone)),
-        target=targets.StepFunctionsStartExecution(
-            state_machine,
-            role=role,
-            input=scheduler.ScheduleTargetInput.from_object({}),
-            retry_attempts=2,
-            max_event_age=Duration.hours(1),
-        ),
     )
