@@ -41,6 +41,7 @@ from po_automation.sources.snapshot import load_all
 from po_automation.stores.price_cache import PriceCacheStore
 from sandbox.cerve_emulator import CerveEmulator
 from sandbox.cerve_emulator.server import CerveRequestHandler
+from sandbox.local_tables import create_keyed_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 3, 6, 30, tzinfo=ZoneInfo("Europe/London"))
@@ -97,17 +98,8 @@ def _price_cache(ttl_minutes: int) -> Iterator[_TimedCache]:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         # The price cache table as the stack defines it: pk = SKU, sk = supplier id.
-        table = boto3.resource("dynamodb", region_name="eu-west-2").create_table(
-            TableName="bench-price-cache",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
+        table = create_keyed_table(
+            boto3.resource("dynamodb", region_name="eu-west-2"), "bench-price-cache"
         )
         yield _TimedCache(table, ttl_minutes)
 

@@ -35,6 +35,7 @@ from po_automation.domain.models import DraftLine, DraftPurchaseOrder
 from po_automation.domain.purchase_order import approve, new_record
 from po_automation.services.events import EventApplier, parse_event
 from po_automation.stores.purchase_orders import PurchaseOrderStore
+from sandbox.local_tables import create_po_table
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 _RANK = {"submitted": 0, "accepted": 1, "partially_accepted": 1, "dispatched": 2, "delivered": 3}
@@ -60,23 +61,6 @@ class _NullPublisher:
         self.count += 1
 
 
-_GSIS = [
-    {
-        "IndexName": "by_status",
-        "KeySchema": [
-            {"AttributeName": "status", "KeyType": "HASH"},
-            {"AttributeName": "updated_at", "KeyType": "RANGE"},
-        ],
-        "Projection": {"ProjectionType": "ALL"},
-    },
-    {
-        "IndexName": "by_cerve_id",
-        "KeySchema": [{"AttributeName": "cerve_po_id", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "ALL"},
-    },
-]
-
-
 @contextmanager
 def _moto_dynamodb() -> Iterator[Any]:
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-2")
@@ -86,20 +70,6 @@ def _moto_dynamodb() -> Iterator[Any]:
         ddb = boto3.resource("dynamodb", region_name="eu-west-2")
         _serialise_calls(ddb.meta.client)
         yield ddb
-
-
-def _create_table(ddb: Any, name: str) -> Any:
-    """The PO table as the stack builds it (pk only; GSIs by_status and by_cerve_id)."""
-    return ddb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"}
-            for n in ("pk", "status", "updated_at", "cerve_po_id")
-        ],
-        GlobalSecondaryIndexes=_GSIS,
-    )
 
 
 def _serialise_calls(client: Any) -> None:
@@ -201,7 +171,7 @@ def run_burst(
     per_po = [n_events // n_pos + (1 if i < n_events % n_pos else 0) for i in range(n_pos)]
     with _moto_dynamodb() as ddb:
         stores = [
-            PurchaseOrderStore(_create_table(ddb, f"bench-po-{t}"))
+            PurchaseOrderStore(create_po_table(ddb, f"bench-po-{t}"))
             for t in range(-(-n_pos // pos_per_table))
         ]
         expected: dict[str, PoStatus] = {}

@@ -19,6 +19,7 @@ from po_automation.domain.purchase_order import PurchaseOrderRecord, new_record
 from po_automation.services.events import status_changed_detail
 from po_automation.settings import get_settings
 from po_automation.stores.purchase_orders import PurchaseOrderStore
+from sandbox import local_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -60,33 +61,7 @@ def make_record(draft_id: str = "d-001", **kw: Any) -> PurchaseOrderRecord:
 
 def create_po_table(name: str = "po-table") -> Any:
     """The table exactly as the CDK stack builds it (docs/architecture.md)."""
-    ddb = boto3.resource("dynamodb", region_name="eu-west-2")
-    return ddb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "updated_at", "AttributeType": "S"},
-            {"AttributeName": "cerve_po_id", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_status",
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "updated_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": "by_cerve_id",
-                "KeySchema": [{"AttributeName": "cerve_po_id", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-        ],
-    )
+    return local_tables.create_po_table(boto3.resource("dynamodb", region_name="eu-west-2"), name)
 
 
 def make_store(name: str = "po-table") -> PurchaseOrderStore:

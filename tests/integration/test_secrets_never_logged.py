@@ -25,6 +25,7 @@ from po_automation.services import cerve_access
 from po_automation.settings import get_settings
 from po_automation.stores.price_cache import PriceCacheStore, ProductMapping
 from sandbox.cerve_emulator import CerveEmulator
+from sandbox.local_tables import create_keyed_table
 from tests.integration.lifecycle_support import FakeContext, lifecycle_env, load_handler
 
 SEED = Path(__file__).resolve().parents[2] / "sandbox" / "cerve_seed.json"
@@ -46,18 +47,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         )
         url = boto3.client("sqs", region_name="eu-west-2").create_queue(QueueName="wh")["QueueUrl"]
         ddb = boto3.resource("dynamodb", region_name="eu-west-2")
-        table = ddb.create_table(
-            TableName="prices",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_keyed_table(ddb, "prices")
         PriceCacheStore(table).put_mappings(
             [ProductMapping("FC-PR-101", emu.seed.products[0].id)], datetime.now(UTC)
         )

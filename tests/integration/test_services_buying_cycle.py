@@ -35,6 +35,7 @@ from po_automation.stores.inventory import InventoryStore
 from po_automation.stores.price_cache import PriceCacheStore
 from po_automation.stores.purchase_orders import PurchaseOrderStore
 from sandbox.cerve_emulator import CerveEmulator
+from sandbox.local_tables import create_keyed_table
 from tests.fixtures.cerve_helpers import FAST_RETRIES
 from tests.integration.lifecycle_support import create_po_table
 
@@ -44,15 +45,8 @@ SEED = ROOT / "sandbox" / "cerve_seed.json"
 NOW = datetime(2026, 12, 3, 6, 30, tzinfo=UTC)
 
 
-def _table(name: str, sort_key: bool = True) -> Any:
-    keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
-    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
-    if sort_key:
-        keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
-        attrs.append({"AttributeName": "sk", "AttributeType": "S"})
-    return boto3.resource("dynamodb", region_name="eu-west-2").create_table(
-        TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"
-    )
+def _table(name: str) -> Any:
+    return create_keyed_table(boto3.resource("dynamodb", region_name="eu-west-2"), name)
 
 
 class World:
